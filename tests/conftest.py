@@ -1,0 +1,60 @@
+"""Shared fixtures: where the real corpus lives, and skips that say why it is absent.
+
+The registry records and vocabularies are read from ``../shared/data`` (override with
+``TRIALKG_SHARED_DATA``); they are never copied into the repository.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("TRIALKG_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+def shared(*parts: str) -> Path:
+    """A path under the shared data folder (may not exist)."""
+    return SHARED_DATA.joinpath(*parts)
+
+
+def require(path: Path) -> Path:
+    """Skip the test, saying which data is missing, unless ``path`` exists."""
+    if not path.exists():
+        pytest.skip(f"shared data {path} is absent (set TRIALKG_SHARED_DATA to the data folder)")
+    return path
+
+
+def _files(folder: Path, suffix: str) -> list[Path]:
+    return sorted(folder.glob(f"*{suffix}")) if folder.is_dir() else []
+
+
+V2_FILES = _files(shared("ctgov", "v2"), ".json")
+XML_FILES = _files(shared("ctgov", "xml"), ".xml")
+
+
+@pytest.fixture(scope="session")
+def v2_dir() -> Path:
+    return require(shared("ctgov", "v2"))
+
+
+@pytest.fixture(scope="session")
+def xml_dir() -> Path:
+    return require(shared("ctgov", "xml"))
+
+
+@pytest.fixture(scope="session")
+def vocab_dir() -> Path:
+    return require(shared("vocab"))
+
+
+@pytest.fixture(scope="session")
+def w3c_dir() -> Path:
+    return require(shared("w3c"))
+
+
+@pytest.fixture(scope="session")
+def seed_card() -> Path:
+    return require(REPO.parent / "shared" / "seeds" / "000_88c94915e5ace25e.txt")
