@@ -21,6 +21,212 @@ def cli() -> None:
 
 # Commands are defined below, one function each. Add new ones above main().
 
+STORE_OPTION = click.option(
+    "--store",
+    "store_location",
+    envvar="TRIALKG_STORE",
+    help="Store location: a directory (embedded Oxigraph), 'memory:', or a SPARQL endpoint URL. "
+    "Default: TRIALKG_STORE or the user data directory.",
+)
+BASE_OPTION = click.option(
+    "--base", envvar="TRIALKG_BASE", default=None, help="Base IRI for minted IRIs."
+)
+
+
+def _iris(base: str | None):
+    from kg.vocab import DEFAULT_BASE, Iris
+
+    return Iris(base or DEFAULT_BASE)
+
+
+def _validator_choice() -> list[str]:
+    from kg.validation import VALIDATORS
+
+    return list(VALIDATORS)
+
+
+def _print_summary(summary, *, label: str) -> None:
+    d = summary.as_dict()
+    rate = d["read"] / d["seconds"] if d["seconds"] else 0.0
+    click.echo(
+        f"{label}: read {d['read']}, loaded {d['loaded']} (added {d['added']}, updated "
+        f"{d['updated']}), unchanged {d['unchanged']}, skipped as older {d['skipped_older']}, "
+        f"rejected {d['rejected']}, unreadable {d['unreadable']}, removed {d['removed']}; "
+        f"warned {d['warned']}; {d['triples']} triples in {d['seconds']:.1f} s "
+        f"({rate:.0f} records/s)"
+    )
+    if summary.rejected_ids:
+        shown = ", ".join(summary.rejected_ids[:10])
+        more = (
+            f" and {len(summary.rejected_ids) - 10} more" if len(summary.rejected_ids) > 10 else ""
+        )
+        click.echo(f"rejected: {shown}{more} (see the report for the reasons)")
+
+
+def _pipeline(base, validator, report, batch_size=500, link=True, store=None):
+    from kg.pipeline import Pipeline, ReportWriter
+    from kg.validation import VALIDATORS
+
+    linker = None
+    if link:
+        from kg.linking import linker_for
+
+        linker = linker_for(store)
+    return Pipeline(
+        iris=_iris(base),
+        validator=VALIDATORS[validator](),
+        link=linker,
+        batch_size=batch_size,
+        report=ReportWriter(report),
+    )
+
+
+@cli.command()
+@STORE_OPTION
+@BASE_OPTION
+@click.option(
+    "--report",
+    type=click.File("w", encoding="utf-8"),
+    help="Write a JSON-lines report of unreadable, rejected and warned records here.",
+)
+@click.option(
+    "--validator",
+    default="fast",
+    show_default=True,
+    help="Validation engine "
+    "(fast gives pySHACL's verdicts, proven by the tests; pyshacl is the reference).",
+)
+@click.option("--batch-size", default=500, show_default=True, help="Trials per store transaction.")
+@click.option(
+    "--prune", is_flag=True, help="Remove trials that the given sources no longer contain."
+)
+@click.option("--no-link", is_flag=True, help="Skip linking to external vocabularies.")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+def ingest(store_location, base, report, validator, batch_size, prune, no_link, paths) -> None:
+    """Read, map, validate and load trial records (files, directories, zips) into the store."""
+    from kg.stores import open_store
+
+    if validator not in _validator_choice():
+        raise click.BadParameter(
+            f"choose one of {', '.join(_validator_choice())}", param_hint="--validator"
+        )
+    store = open_store(store_location)
+    try:
+        pipeline = _pipeline(base, validator, report, batch_size, link=not no_link, store=store)
+        with click.progressbar(length=0, label="ingesting", show_pos=True, file=sys.stderr) as bar:
+            summary = pipeline.ingest(paths, store, prune=prune, progress=bar.update)
+    finally:
+        store.close()
+    _print_summary(summary, label="ingest")
+
+
+@cli.command()
+@BASE_OPTION
+@click.option(
+    "--report",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    show_default=True,
+    help="Where the JSON-lines report goes.",
+)
+@click.option("--validator", default="fast", show_default=True, help="Validation engine.")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+def validate(base, report, validator, paths) -> None:
+    """Read, map and validate records without a store; report every finding."""
+    if validator not in _validator_choice():
+        raise click.BadParameter(
+            f"choose one of {', '.join(_validator_choice())}", param_hint="--validator"
+        )
+    pipeline = _pipeline(base, validator, report, link=False)
+    summary = pipeline.validate(paths)
+    click.echo(
+        f"validate: read {summary.read}, valid {summary.added}, rejected {summary.rejected}, "
+        f"unreadable {summary.unreadable}, warned {summary.warned}",
+        err=True,
+    )
+
+
+@cli.command()
+@STORE_OPTION
+@BASE_OPTION
+@click.option(
+    "--format",
+    "fmt",
+    default="nquads",
+    show_default=True,
+    help="nquads, ntriples, turtle, trig, jsonld or rdfxml.",
+)
+@click.option("--trial", "nct_id", help="Export one trial's named graph (NCT id).")
+@click.option(
+    "-o", "--output", type=click.File("wb"), default="-", help="Output file (default stdout)."
+)
+def export(store_location, base, fmt, nct_id, output) -> None:
+    """Export the store (or one trial) as RDF, streamed where the format allows."""
+    from kg.export import FORMATS
+    from kg.export import export as run_export
+    from kg.stores import open_store
+
+    if fmt not in FORMATS:
+        raise click.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
+    store = open_store(store_location)
+    try:
+        run_export(store, output, fmt, trial=nct_id, iris=_iris(base))
+    finally:
+        store.close()
+
+
+@cli.command()
+@STORE_OPTION
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--timeout", type=float, default=None, help="Stop the query after this many seconds.")
+@click.argument("query")
+def query(store_location, fmt, timeout, query) -> None:
+    """Run a SPARQL query given as text or as a .rq file; print a table, CSV or JSON."""
+    from pathlib import Path
+
+    from kg.stores import open_store
+    from kg.tables import write_result
+
+    text = Path(query).read_text(encoding="utf-8") if query.endswith(".rq") else query
+    store = open_store(store_location)
+    try:
+        result = store.query(text, timeout=timeout)
+        write_result(result, fmt, click.get_text_stream("stdout"))
+    finally:
+        store.close()
+
+
+@cli.command()
+@STORE_OPTION
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+def stats(store_location, fmt) -> None:
+    """Dataset statistics, VoID style: triples, trial graphs, entities per class."""
+    import json
+
+    from kg.stats import dataset_statistics
+    from kg.stores import open_store
+
+    store = open_store(store_location)
+    try:
+        statistics = dataset_statistics(store)
+    finally:
+        store.close()
+    if fmt == "json":
+        click.echo(json.dumps(statistics, indent=2))
+        return
+    click.echo(f"triples: {statistics['triples']}")
+    click.echo(f"named graphs: {statistics['graphs']} ({statistics['trials']} trials)")
+    for row in statistics["classes"]:
+        click.echo(f"{row['entities']:>10}  {row['class']}")
+
 
 def main() -> None:
     """Console-script entry point: turns TrialKG errors into a message and exit status 2."""

@@ -76,7 +76,10 @@ class Summary:
 
 
 class ReportWriter:
-    """JSON lines for every unreadable, rejected and warned record: file, NCT id, shape, path, value, message."""
+    """JSON lines for every unreadable, rejected and warned record.
+
+    Each line names the file, the NCT id, the shape, the path, the value and the message.
+    """
 
     def __init__(self, out: TextIO | None) -> None:
         self.out = out
@@ -155,7 +158,7 @@ class Pipeline:
         prune: bool = False,
         progress: Callable[[int], None] | None = None,
     ) -> Summary:
-        """Read every record under ``paths`` into ``store``; ``prune`` drops trials the source lacks."""
+        """Load every record under ``paths``; ``prune`` drops trials the sources lack."""
         summary = Summary()
         start = time.perf_counter()
         seen: set[str] = set()
