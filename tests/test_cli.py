@@ -1,4 +1,4 @@
-"""The command-line contract: ingest, validate, export, query, stats, on the shipped sample and on bad input."""
+"""The command-line contract (ingest, validate, export, query, stats), on good and bad input."""
 
 from __future__ import annotations
 
