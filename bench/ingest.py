@@ -1,0 +1,268 @@
+"""Ingest benchmark: read, map, validate, load and end to end, against baselines in the same run.
+
+    python bench/ingest.py                      # the real v2 corpus + a 50,000-record generated one
+    python bench/ingest.py --generated 10000    # a smaller generated corpus
+    python bench/ingest.py --xml                # the legacy XML reader beside the v2 JSON path
+
+Every stage runs in a fresh process so its peak RSS is its own. Printed, never asserted:
+records/s, triples/s and peak RSS per stage; the naive path (one rdflib Graph, one pySHACL run,
+rdflib's memory store) with our speed-up over it; pyoxigraph's raw bulk-load rate of the same
+triples as N-Quads, with our end-to-end rate as a fraction of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import corpus  # noqa: E402  (bench/corpus.py, beside this file)
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _trials(paths: list[str]):
+    from kg.readers import read_paths
+
+    return (t for t in read_paths(paths) if not isinstance(t, Exception))
+
+
+def _mapped(paths: list[str]):
+    from kg.mapper import map_trial
+    from kg.vocab import Iris
+
+    iris = Iris()
+    return (map_trial(t, iris) for t in _trials(paths))
+
+
+# ---------------------------------------------------------------- stages (each in its own process)
+# Each stage streams the corpus and times only its own step, so memory stays flat.
+
+
+def stage_read(paths: list[str]) -> dict:
+    from kg.readers import read_paths
+
+    start = time.perf_counter()
+    n = sum(1 for _ in read_paths(paths))
+    return {"records": n, "seconds": time.perf_counter() - start}
+
+
+def stage_map(paths: list[str]) -> dict:
+    from kg.mapper import map_trial
+    from kg.vocab import Iris
+
+    iris, n, triples, seconds = Iris(), 0, 0, 0.0
+    for t in _trials(paths):
+        start = time.perf_counter()
+        triples += len(map_trial(t, iris).triples)
+        seconds += time.perf_counter() - start
+        n += 1
+    return {"records": n, "triples": triples, "seconds": seconds}
+
+
+def stage_validate(paths: list[str], engine: str = "fast") -> dict:
+    from kg.validation import VALIDATORS
+
+    validator = VALIDATORS[engine]()
+    n, triples, rejected, seconds = 0, 0, 0, 0.0
+    for m in _mapped(paths):
+        start = time.perf_counter()
+        rejected += 0 if validator.validate(m).conforms else 1
+        seconds += time.perf_counter() - start
+        n += 1
+        triples += len(m.triples)
+    return {"records": n, "triples": triples, "rejected": rejected, "seconds": seconds}
+
+
+def stage_load(paths: list[str], batch: int = 500) -> dict:
+    from kg.stores import open_store
+
+    n, triples, seconds = 0, 0, 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(str(Path(tmp) / "store"))
+        pending: dict = {}
+        for m in _mapped(paths):
+            pending[m.graph] = m.triples
+            n += 1
+            triples += len(m.triples)
+            if len(pending) >= batch:
+                start = time.perf_counter()
+                store.replace_graphs(pending)
+                seconds += time.perf_counter() - start
+                pending = {}
+        start = time.perf_counter()
+        if pending:
+            store.replace_graphs(pending)
+        store.flush()
+        seconds += time.perf_counter() - start
+        store.close()
+    return {"records": n, "triples": triples, "seconds": seconds}
+
+
+def stage_end_to_end(paths: list[str], jobs: int = 1) -> dict:
+    from kg.pipeline import Pipeline
+    from kg.stores import open_store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(str(Path(tmp) / "store"))
+        start = time.perf_counter()
+        summary = Pipeline(jobs=jobs).ingest(paths, store)
+        seconds = time.perf_counter() - start
+        store.close()
+    return {
+        "records": summary.read,
+        "triples": summary.triples,
+        "loaded": summary.loaded,
+        "seconds": seconds,
+    }
+
+
+def stage_raw_bulk_load(paths: list[str]) -> dict:
+    """pyoxigraph's own bulk loader on the same quads as N-Quads: the ceiling for loading."""
+    import pyoxigraph
+
+    triples = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        nq = Path(tmp) / "all.nq"
+        with nq.open("w", encoding="utf-8") as out:
+            for m in _mapped(paths):
+                g = m.graph.n3()
+                out.writelines(f"{s.n3()} {p.n3()} {o.n3()} {g} .\n" for s, p, o in m.triples)
+                triples += len(m.triples)
+        store = pyoxigraph.Store(str(Path(tmp) / "raw"))
+        start = time.perf_counter()
+        store.bulk_load(path=str(nq), format=pyoxigraph.RdfFormat.N_QUADS)
+        store.flush()
+        seconds = time.perf_counter() - start
+    return {"records": None, "triples": triples, "seconds": seconds}
+
+
+def stage_naive(paths: list[str]) -> dict:
+    """The naive path: one rdflib Graph, one pySHACL run over it, rdflib's memory store."""
+    import pyshacl
+    from rdflib import Dataset, Graph
+
+    from kg.validation import shapes_graph
+
+    start = time.perf_counter()
+    graph = Graph()
+    mapped = []
+    for m in _mapped(paths):
+        mapped.append(m)
+        for triple in m.triples:
+            graph.add(triple)
+    conforms, _, _ = pyshacl.validate(graph, shacl_graph=shapes_graph(), inference="none")
+    store = Dataset()
+    for m in mapped:
+        g = store.graph(m.graph)
+        for triple in m.triples:
+            g.add(triple)
+    return {
+        "records": len(mapped),
+        "triples": len(graph),
+        "conforms": conforms,
+        "seconds": time.perf_counter() - start,
+    }
+
+
+# ---------------------------------------------------------------- harness
+
+
+def _child(fn: Callable, args: tuple, queue: mp.Queue) -> None:
+    result = fn(*args)
+    result["peak_rss_mb"] = _peak_mb()
+    queue.put(result)
+
+
+def run(fn: Callable, *args) -> dict:
+    """Run one stage in a fresh process; its result plus that process's peak RSS."""
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(fn, args, queue))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result
+
+
+def line(label: str, r: dict) -> str:
+    secs = r["seconds"]
+    parts = [f"{label:<34}"]
+    if r.get("records"):
+        parts.append(f"{r['records'] / secs:>9.0f} records/s")
+    else:
+        parts.append(" " * 19)
+    if r.get("triples"):
+        parts.append(f"{r['triples'] / secs:>11.0f} triples/s")
+    parts.append(f"{secs:>8.2f} s  peak RSS {r['peak_rss_mb']:>7.0f} MB")
+    return "  ".join(parts)
+
+
+def bench_corpus(name: str, paths: list[str], *, naive: bool, jobs: int) -> None:
+    print(f"\n== {name} ==")
+    read = run(stage_read, paths)
+    print(line("read", read))
+    print(line("map", run(stage_map, paths)))
+    print(line("validate (fast engine)", run(stage_validate, paths, "fast")))
+    print(line("load (embedded Oxigraph)", run(stage_load, paths)))
+    one = run(stage_end_to_end, paths, 1)
+    print(line("end to end, 1 process", one))
+    if jobs > 1:
+        many = run(stage_end_to_end, paths, jobs)
+        print(line(f"end to end, {jobs} processes", many))
+    raw = run(stage_raw_bulk_load, paths)
+    print(line("raw pyoxigraph bulk_load (N-Quads)", raw))
+    ours = one["triples"] / one["seconds"]
+    print(f"  end to end = {ours / (raw['triples'] / raw['seconds']):.2f} x raw bulk-load rate")
+    if naive:
+        validate_ref = run(stage_validate, paths, "pyshacl")
+        print(line("validate (pySHACL per trial)", validate_ref))
+        n = run(stage_naive, paths)
+        print(line("naive: rdflib Graph + 1 pySHACL", n))
+        print(
+            f"  end to end is {(one['records'] / one['seconds']) / (n['records'] / n['seconds']):.1f}"
+            " x the naive path"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--generated", type=int, default=50000, help="size of the generated corpus")
+    parser.add_argument("--jobs", type=int, default=2, help="processes for the parallel run")
+    parser.add_argument("--xml", action="store_true", help="also benchmark the legacy XML reader")
+    args = parser.parse_args()
+
+    v2 = corpus.SHARED / "ctgov" / "v2"
+    bench_corpus(f"real v2 corpus ({v2})", [str(v2)], naive=True, jobs=args.jobs)
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sorted({min(10000, args.generated), args.generated}):
+            gen = corpus.write_ndjson(n, Path(tmp) / f"gen-{n}.ndjson")
+            bench_corpus(
+                f"generated v2 corpus, {n} records", [str(gen)], naive=False, jobs=args.jobs
+            )
+            gen.unlink()
+        if args.xml:
+            xml = corpus.SHARED / "ctgov" / "xml"
+            bench_corpus(f"real XML corpus ({xml})", [str(xml)], naive=False, jobs=args.jobs)
+            gen = corpus.write_zip(args.generated, Path(tmp) / "gen-xml.zip", xml=True)
+            bench_corpus(
+                f"generated XML corpus, {args.generated} records",
+                [str(gen)],
+                naive=False,
+                jobs=args.jobs,
+            )
+
+
+if __name__ == "__main__":
+    main()
