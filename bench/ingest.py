@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import corpus  # noqa: E402  (bench/corpus.py, beside this file)
+import corpus  # bench/corpus.py, beside this file
 
 
 def _peak_mb() -> float:
@@ -228,10 +228,8 @@ def bench_corpus(name: str, paths: list[str], *, naive: bool, jobs: int) -> None
         print(line("validate (pySHACL per trial)", validate_ref))
         n = run(stage_naive, paths)
         print(line("naive: rdflib Graph + 1 pySHACL", n))
-        print(
-            f"  end to end is {(one['records'] / one['seconds']) / (n['records'] / n['seconds']):.1f}"
-            " x the naive path"
-        )
+        speedup = (one["records"] / one["seconds"]) / (n["records"] / n["seconds"])
+        print(f"  end to end is {speedup:.1f} x the naive path")
 
 
 def main() -> None:
