@@ -287,9 +287,20 @@ def code_iri(code: Code) -> URIRef:
 
 
 def mesh_iri(mesh_id: str) -> URIRef:
-    """A MeSH descriptor or supplementary concept IRI (``http://id.nlm.nih.gov/mesh/D006331``)."""
+    """A MeSH descriptor or supplementary concept IRI (``http://id.nlm.nih.gov/mesh/D006331``).
+
+    CT.gov writes some old descriptors zero-padded to nine digits (``D000009369`` beside
+    ``D009369`` for Neoplasms, in the same corpus); NLM's UI is the six-digit one, since nine-digit
+    descriptor UIs start at D000066388 (the last six-digit one is D066331). Padded forms below
+    that are folded to the six-digit UI so both meet at one node and join with MeSH itself.
+
+    >>> str(mesh_iri("D000009369")), str(mesh_iri("D000091642"))
+    ('http://id.nlm.nih.gov/mesh/D009369', 'http://id.nlm.nih.gov/mesh/D000091642')
+    """
     if not re.fullmatch(r"[DC]\d{6,9}", mesh_id):
         raise ValueError(f"{mesh_id!r} is not a MeSH UI (D… or C… followed by digits)")
+    if len(mesh_id) == 10 and mesh_id.startswith("D000") and int(mesh_id[1:]) < 66388:
+        mesh_id = "D" + mesh_id[4:]
     return MESH[mesh_id]
 
 
