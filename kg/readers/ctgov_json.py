@@ -1,0 +1,772 @@
+"""Read ClinicalTrials.gov API v2 JSON into Trials, streaming; one bad record never stops the batch.
+
+Accepted shapes, each also gzip-compressed (``.json.gz``, ``.ndjson.gz``), on disk, in a
+directory or as members of a zip (the bulk ``ctg-studies.json.zip`` holds one study per member):
+
+- one study object (``GET /api/v2/studies/{nctId}``),
+- a page ``{"studies": [...], "nextPageToken": ...}`` (``GET /api/v2/studies``),
+- a JSON array of studies (the website's ``ctg-studies.json`` download),
+- NDJSON / JSON Lines (``.ndjson``, ``.jsonl``): one study per line.
+
+Inputs up to ``FAST_LIMIT`` bytes are parsed in one go with orjson; bigger ones are streamed
+with ijson (``studies.item`` / ``item``), so a multi-gigabyte download never sits in memory.
+Field paths in errors are the API's own (``protocolSection.designModule.phases[0]``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, BinaryIO, TypeVar
+
+import ijson
+import orjson
+
+from kg.errors import RecordError
+from kg.model import (
+    NCT_ID,
+    Age,
+    AgencyClass,
+    Allocation,
+    Arm,
+    ArmType,
+    AvailIpd,
+    BioSpecRetention,
+    BrowseBranch,
+    BrowseLeaf,
+    BrowseModule,
+    Code,
+    Contact,
+    ContactRole,
+    DateInfo,
+    DateType,
+    Design,
+    Eligibility,
+    EnrollmentType,
+    GeoPoint,
+    Intervention,
+    InterventionModel,
+    InterventionType,
+    IpdInfoType,
+    IpdSharing,
+    IpdSharingStatement,
+    Location,
+    Masking,
+    MeshTerm,
+    ObservationalModel,
+    Official,
+    OfficialRole,
+    Organization,
+    OrgStudyId,
+    Outcome,
+    OutcomeKind,
+    OverallStatus,
+    Oversight,
+    PartialDate,
+    Phase,
+    PrimaryPurpose,
+    RecruitmentStatus,
+    Reference,
+    ReferenceType,
+    Relevance,
+    ResponsibleParty,
+    ResponsiblePartyType,
+    SamplingMethod,
+    SecondaryId,
+    SecondaryIdType,
+    SeeAlsoLink,
+    Sex,
+    Source,
+    StandardAge,
+    StudyType,
+    TimePerspective,
+    Trial,
+    WhoMasked,
+)
+from kg.readers.archive import Entry, iter_entries
+from kg.readers.criteria import split_criteria
+
+FORMAT = "ctgov-json"
+FAST_LIMIT = 32 * 1024 * 1024
+"""Inputs up to this many bytes are parsed whole (fast); larger ones are streamed."""
+
+LINE_SUFFIXES = (".ndjson", ".jsonl")
+_STUDY_KEYS = frozenset(
+    {"protocolSection", "derivedSection", "hasResults", "resultsSection", "documentSection"}
+)
+_BOM = b"\xef\xbb\xbf"
+
+C = TypeVar("C", bound=Code)
+Result = Trial | RecordError
+
+
+class CtgovJsonReader:
+    """The ``ctgov-json`` reader: API v2 study objects, pages, arrays and NDJSON."""
+
+    name = FORMAT
+    suffixes: tuple[str, ...] = (".json", *LINE_SUFFIXES)
+
+    def sniff(self, head: bytes) -> bool:
+        """True when the content starts like JSON (``{`` or ``[``)."""
+        return head.lstrip(_BOM + b" \t\r\n")[:1] in (b"{", b"[")
+
+    def read(self, path: Path) -> Iterator[Result]:
+        """Every study under ``path`` (file, gzip, directory or zip); other files are reported."""
+        for entry in iter_entries(path):
+            if isinstance(entry, RecordError):
+                yield entry
+            elif entry.suffix in self.suffixes:
+                yield from self.read_entry(entry)
+            else:
+                yield RecordError(
+                    entry.label,
+                    f"not a JSON file (suffix {entry.suffix or 'none'!r}); skipped",
+                    hint="pass .json, .ndjson or .jsonl files, optionally gzip-compressed",
+                )
+
+    def read_entry(self, entry: Entry) -> Iterator[Result]:
+        """The studies of one file or zip member."""
+        try:
+            stream = entry.open()
+        except OSError as exc:
+            yield RecordError(entry.label, f"cannot be opened: {exc}")
+            return
+        with stream:
+            try:
+                if entry.suffix in LINE_SUFFIXES:
+                    yield from _read_lines(stream, entry)
+                else:
+                    yield from _read_document(stream, entry)
+            except (OSError, EOFError) as exc:  # corrupt gzip or zip member
+                yield RecordError(entry.label, f"cannot be read: {exc}")
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def _source(entry: Entry, where: str | None) -> Source:
+    if entry.member is not None:
+        where = f"{entry.member}:{where}" if where else entry.member
+    return Source(path=str(entry.path), format=FORMAT, entry=where)
+
+
+def _read_lines(stream: BinaryIO, entry: Entry) -> Iterator[Result]:
+    seen = False
+    for number, line in enumerate(stream, 1):
+        if not line.strip():
+            continue
+        seen = True
+        source = _source(entry, f"line {number}")
+        try:
+            study = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            yield RecordError(str(source), f"invalid JSON at column {exc.colno}: {exc.msg}")
+            continue
+        yield study_to_trial(study, source)
+    if not seen:
+        yield RecordError(entry.label, "empty file")
+
+
+def _read_document(stream: BinaryIO, entry: Entry) -> Iterator[Result]:
+    data = stream.read(FAST_LIMIT + 1)
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    if not data.strip():
+        yield RecordError(entry.label, "empty file")
+        return
+    if len(data) <= FAST_LIMIT:
+        try:
+            document = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            yield RecordError(
+                entry.label,
+                f"invalid JSON at line {exc.lineno}, column {exc.colno}"
+                f" (byte {exc.pos}): {exc.msg}",
+                hint="the file may be truncated; download it again",
+            )
+            return
+        yield from _read_parsed(document, entry)
+        return
+    del data
+    yield from _stream_document(stream, entry)
+
+
+def _read_parsed(document: Any, entry: Entry) -> Iterator[Result]:
+    if isinstance(document, dict) and "studies" in document:
+        studies = document["studies"]
+        if not isinstance(studies, list):
+            yield RecordError(entry.label, "'studies' is not a list", field="studies")
+            return
+        for index, study in enumerate(studies):
+            yield study_to_trial(study, _source(entry, f"studies[{index}]"))
+    elif isinstance(document, list):
+        for index, study in enumerate(document):
+            yield study_to_trial(study, _source(entry, f"[{index}]"))
+    else:
+        yield study_to_trial(document, _source(entry, None))
+
+
+def _stream_document(stream: BinaryIO, entry: Entry) -> Iterator[Result]:
+    """A document too big to parse whole: stream the studies of a page or an array."""
+    stream.seek(0)
+    first = stream.read(64).lstrip(_BOM + b" \t\r\n")[:1]
+    stream.seek(0)
+    if first == b"[":
+        prefix, where = "item", "[{}]"
+    elif first == b"{" and _is_page(stream, entry):
+        prefix, where = "studies.item", "studies[{}]"
+    elif first == b"{":  # one enormous study object
+        stream.seek(0)
+        yield from _read_parsed_bytes(stream.read(), entry)
+        return
+    else:
+        yield RecordError(entry.label, f"not JSON: starts with {first!r}")
+        return
+    stream.seek(0)
+    count = 0
+    try:
+        for study in ijson.items(stream, prefix, use_float=True):
+            yield study_to_trial(study, _source(entry, where.format(count)))
+            count += 1
+    except ijson.JSONError as exc:
+        yield RecordError(
+            entry.label,
+            f"invalid JSON after {count} studies: {exc}",
+            hint="the file may be truncated; the studies before this point were read",
+        )
+
+
+def _read_parsed_bytes(data: bytes, entry: Entry) -> Iterator[Result]:
+    try:
+        document = orjson.loads(data.removeprefix(_BOM))
+    except orjson.JSONDecodeError as exc:
+        yield RecordError(
+            entry.label, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        )
+        return
+    yield from _read_parsed(document, entry)
+
+
+def _is_page(stream: BinaryIO, entry: Entry) -> bool:
+    """Whether the top-level object is a page (has ``studies``) rather than one study."""
+    try:
+        for prefix, event, value in ijson.parse(stream):
+            if prefix == "" and event == "map_key":
+                if value == "studies":
+                    return True
+                if value in _STUDY_KEYS:
+                    return False
+    except ijson.JSONError:
+        return True  # let the streaming pass report the parser's message
+    return False
+
+
+# --------------------------------------------------------------------------- one study
+
+
+def study_to_trial(study: Any, source: Source) -> Result:
+    """The Trial for one API v2 study object, or a RecordError naming the faulty field.
+
+    >>> t = study_to_trial({"protocolSection": {"identificationModule": {"nctId": "NCT00000102"},
+    ...     "designModule": {"phases": ["PHASE1", "PHASE2"]}}}, Source("x.json", "ctgov-json"))
+    >>> t.nct_id, [p.value for p in t.design.phases]
+    ('NCT00000102', ['PHASE1', 'PHASE2'])
+    >>> error = study_to_trial({"protocolSection": {
+    ...     "identificationModule": {"nctId": "NCT00000102"},
+    ...     "designModule": {"phases": ["PHASE9"]}}}, Source("x.json", "ctgov-json"))
+    >>> error.field, error.reason.split(" (")[0]
+    ('protocolSection.designModule.phases[0]', "'PHASE9' is not a Phase code")
+    """
+    if not isinstance(study, dict):
+        return RecordError(str(source), f"a study must be a JSON object, not {_kind(study)}")
+    try:
+        return _StudyReader(str(source)).trial(study, source)
+    except RecordError as error:
+        return error
+
+
+def _kind(value: Any) -> str:
+    return {
+        dict: "an object",
+        list: "a list",
+        str: "text",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), "null")
+
+
+_EMPTY: Mapping[str, Any] = {}
+
+
+@lru_cache(maxsize=65536)
+def _parse_date(text: str) -> PartialDate:
+    """PartialDate.parse, cached: a batch repeats the same few thousand (frozen) dates."""
+    return PartialDate.parse(text)
+
+
+class _StudyReader:
+    """Field access with type checks; every failure names the API field path."""
+
+    __slots__ = ("file", "nct")
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.nct: str | None = None
+
+    def fail(self, where: str, reason: str) -> RecordError:
+        return RecordError(self.file, reason, record=self.nct, field=where)
+
+    # ---- typed access: ``m`` is a mapping, ``key`` its field, ``at`` the path of ``m``
+
+    def obj(self, m: Mapping[str, Any], key: str, at: str) -> Mapping[str, Any]:
+        value = m.get(key)
+        if value is None:
+            return _EMPTY
+        if not isinstance(value, dict):
+            raise self.fail(f"{at}.{key}", f"expected an object, got {_kind(value)}")
+        return value
+
+    def objs(self, m: Mapping[str, Any], key: str, at: str) -> list[tuple[str, Mapping]]:
+        """The objects of a list field, each with its path."""
+        out = []
+        for i, value in enumerate(self.lst(m, key, at)):
+            if not isinstance(value, dict):
+                raise self.fail(f"{at}.{key}[{i}]", f"expected an object, got {_kind(value)}")
+            out.append((f"{at}.{key}[{i}]", value))
+        return out
+
+    def lst(self, m: Mapping[str, Any], key: str, at: str) -> list:
+        value = m.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.fail(f"{at}.{key}", f"expected a list, got {_kind(value)}")
+        return value
+
+    def text(self, m: Mapping[str, Any], key: str, at: str) -> str | None:
+        value = m.get(key)
+        if value is None or isinstance(value, str):
+            return value
+        raise self.fail(f"{at}.{key}", f"expected text, got {_kind(value)} {value!r}")
+
+    def texts(self, m: Mapping[str, Any], key: str, at: str) -> list[str]:
+        values = self.lst(m, key, at)
+        for i, value in enumerate(values):
+            if not isinstance(value, str):
+                raise self.fail(f"{at}.{key}[{i}]", f"expected text, got {_kind(value)}")
+        return values
+
+    def flag(self, m: Mapping[str, Any], key: str, at: str) -> bool | None:
+        value = m.get(key)
+        if value is None or isinstance(value, bool):
+            return value
+        raise self.fail(f"{at}.{key}", f"expected true or false, got {value!r}")
+
+    def integer(self, m: Mapping[str, Any], key: str, at: str) -> int | None:
+        value = m.get(key)
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise self.fail(f"{at}.{key}", f"expected a whole number, got {value!r}")
+
+    def number(self, m: Mapping[str, Any], key: str, at: str) -> float:
+        value = m.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        raise self.fail(f"{at}.{key}", f"expected a number, got {value!r}")
+
+    def code(self, enum: type[C], m: Mapping[str, Any], key: str, at: str) -> C | None:
+        value = m.get(key)
+        if value is None:
+            return None
+        return self._code(enum, value, f"{at}.{key}")
+
+    def codes(self, enum: type[C], m: Mapping[str, Any], key: str, at: str) -> list[C]:
+        return [
+            self._code(enum, value, f"{at}.{key}[{i}]")
+            for i, value in enumerate(self.lst(m, key, at))
+        ]
+
+    def _code(self, enum: type[C], value: Any, where: str) -> C:
+        member = enum._value2member_map_.get(value) if isinstance(value, str) else None
+        if member is not None:
+            return member  # type: ignore[return-value]
+        if not isinstance(value, str):
+            raise self.fail(where, f"expected a {enum.__name__} code, got {value!r}")
+        try:
+            return enum.parse(value)  # type: ignore[return-value]
+        except ValueError as exc:
+            raise self.fail(where, str(exc)) from None
+
+    def date(self, m: Mapping[str, Any], key: str, at: str) -> PartialDate | None:
+        value = self.text(m, key, at)
+        if value is None:
+            return None
+        try:
+            return _parse_date(value)
+        except ValueError as exc:
+            raise self.fail(f"{at}.{key}", str(exc)) from None
+
+    def date_struct(self, m: Mapping[str, Any], key: str, at: str) -> DateInfo | None:
+        struct = self.obj(m, key, at)
+        if not struct:
+            return None
+        where = f"{at}.{key}"
+        day = self.date(struct, "date", where)
+        if day is None:
+            return None
+        return DateInfo(day, self.code(DateType, struct, "type", where))
+
+    def age(self, m: Mapping[str, Any], key: str, at: str) -> Age | None:
+        value = self.text(m, key, at)
+        if value is None:
+            return None
+        try:
+            return Age.parse(value)
+        except ValueError as exc:
+            raise self.fail(f"{at}.{key}", str(exc)) from None
+
+    # ---- the study
+
+    def trial(self, study: Mapping[str, Any], source: Source) -> Trial:
+        protocol = self.obj(study, "protocolSection", "")
+        p = "protocolSection"
+        ident = self.obj(protocol, "identificationModule", p)
+        at = f"{p}.identificationModule"
+        nct = ident.get("nctId")
+        if not isinstance(nct, str) or not nct:
+            raise self.fail(f"{at}.nctId", "the study has no NCT id; it cannot be identified")
+        if not NCT_ID.match(nct):
+            raise self.fail(f"{at}.nctId", f"{nct!r} is not an NCT id (NCT and 8 digits)")
+        self.nct = nct
+        trial = Trial(nct_id=nct, source=source)
+        self._identification(trial, ident, at)
+        self._status(trial, self.obj(protocol, "statusModule", p), f"{p}.statusModule")
+        self._sponsors(
+            trial,
+            self.obj(protocol, "sponsorCollaboratorsModule", p),
+            f"{p}.sponsorCollaboratorsModule",
+        )
+        self._oversight(trial, self.obj(protocol, "oversightModule", p), f"{p}.oversightModule")
+        desc = self.obj(protocol, "descriptionModule", p)
+        trial.brief_summary = self.text(desc, "briefSummary", f"{p}.descriptionModule")
+        trial.detailed_description = self.text(
+            desc, "detailedDescription", f"{p}.descriptionModule"
+        )
+        cond = self.obj(protocol, "conditionsModule", p)
+        trial.conditions = self.texts(cond, "conditions", f"{p}.conditionsModule")
+        trial.keywords = self.texts(cond, "keywords", f"{p}.conditionsModule")
+        trial.design = self._design(self.obj(protocol, "designModule", p), f"{p}.designModule")
+        self._arms(
+            trial,
+            self.obj(protocol, "armsInterventionsModule", p),
+            f"{p}.armsInterventionsModule",
+        )
+        self._outcomes(trial, self.obj(protocol, "outcomesModule", p), f"{p}.outcomesModule")
+        trial.eligibility = self._eligibility(
+            self.obj(protocol, "eligibilityModule", p), f"{p}.eligibilityModule"
+        )
+        self._contacts(
+            trial, self.obj(protocol, "contactsLocationsModule", p), f"{p}.contactsLocationsModule"
+        )
+        self._references(trial, self.obj(protocol, "referencesModule", p), f"{p}.referencesModule")
+        ipd = self.obj(protocol, "ipdSharingStatementModule", p)
+        if ipd:
+            trial.ipd_sharing = self._ipd(ipd, f"{p}.ipdSharingStatementModule")
+        derived = self.obj(study, "derivedSection", "")
+        d = "derivedSection"
+        trial.condition_browse = self._browse(
+            self.obj(derived, "conditionBrowseModule", d), f"{d}.conditionBrowseModule"
+        )
+        trial.intervention_browse = self._browse(
+            self.obj(derived, "interventionBrowseModule", d), f"{d}.interventionBrowseModule"
+        )
+        misc = self.obj(derived, "miscInfoModule", d)
+        trial.version_holder = self.date(misc, "versionHolder", f"{d}.miscInfoModule")
+        trial.has_results = self.flag(study, "hasResults", "")
+        return trial
+
+    def _identification(self, trial: Trial, m: Mapping[str, Any], at: str) -> None:
+        trial.brief_title = self.text(m, "briefTitle", at)
+        trial.official_title = self.text(m, "officialTitle", at)
+        trial.acronym = self.text(m, "acronym", at)
+        org_id = self.obj(m, "orgStudyIdInfo", at)
+        if org_id.get("id") is not None:
+            where = f"{at}.orgStudyIdInfo"
+            trial.org_study_id = OrgStudyId(
+                id=self.text(org_id, "id", where) or "",
+                type=self.text(org_id, "type", where),
+                link=self.text(org_id, "link", where),
+            )
+        trial.secondary_ids = [
+            SecondaryId(
+                id=self.text(s, "id", where) or "",
+                type=self.code(SecondaryIdType, s, "type", where),
+                domain=self.text(s, "domain", where),
+                link=self.text(s, "link", where),
+            )
+            for where, s in self.objs(m, "secondaryIdInfos", at)
+            if s.get("id")
+        ]
+        trial.nct_id_aliases = self.texts(m, "nctIdAliases", at)
+        org = self.obj(m, "organization", at)
+        if org.get("fullName") is not None:
+            trial.organization = Organization(
+                self.text(org, "fullName", f"{at}.organization") or "",
+                self.code(AgencyClass, org, "class", f"{at}.organization"),
+            )
+
+    def _status(self, trial: Trial, m: Mapping[str, Any], at: str) -> None:
+        trial.overall_status = self.code(OverallStatus, m, "overallStatus", at)
+        trial.last_known_status = self.code(OverallStatus, m, "lastKnownStatus", at)
+        trial.why_stopped = self.text(m, "whyStopped", at)
+        trial.status_verified_date = self.date(m, "statusVerifiedDate", at)
+        trial.has_expanded_access = self.flag(
+            self.obj(m, "expandedAccessInfo", at), "hasExpandedAccess", f"{at}.expandedAccessInfo"
+        )
+        trial.start = self.date_struct(m, "startDateStruct", at)
+        trial.primary_completion = self.date_struct(m, "primaryCompletionDateStruct", at)
+        trial.completion = self.date_struct(m, "completionDateStruct", at)
+        trial.study_first_submit = self.date(m, "studyFirstSubmitDate", at)
+        trial.study_first_post = self.date_struct(m, "studyFirstPostDateStruct", at)
+        trial.results_first_submit = self.date(m, "resultsFirstSubmitDate", at)
+        trial.results_first_post = self.date_struct(m, "resultsFirstPostDateStruct", at)
+        trial.last_update_submit = self.date(m, "lastUpdateSubmitDate", at)
+        trial.last_update_post = self.date_struct(m, "lastUpdatePostDateStruct", at)
+
+    def _sponsors(self, trial: Trial, m: Mapping[str, Any], at: str) -> None:
+        lead = self.obj(m, "leadSponsor", at)
+        if lead.get("name") is not None:
+            where = f"{at}.leadSponsor"
+            trial.lead_sponsor = Organization(
+                self.text(lead, "name", where) or "", self.code(AgencyClass, lead, "class", where)
+            )
+        trial.collaborators = [
+            Organization(
+                self.text(c, "name", where) or "", self.code(AgencyClass, c, "class", where)
+            )
+            for where, c in self.objs(m, "collaborators", at)
+            if c.get("name")
+        ]
+        party = self.obj(m, "responsibleParty", at)
+        if party:
+            where = f"{at}.responsibleParty"
+            trial.responsible_party = ResponsibleParty(
+                type=self.code(ResponsiblePartyType, party, "type", where),
+                investigator_name=self.text(party, "investigatorFullName", where),
+                investigator_title=self.text(party, "investigatorTitle", where),
+                investigator_affiliation=self.text(party, "investigatorAffiliation", where),
+                old_name_title=self.text(party, "oldNameTitle", where),
+                old_organization=self.text(party, "oldOrganization", where),
+            )
+
+    def _oversight(self, trial: Trial, m: Mapping[str, Any], at: str) -> None:
+        if not m:
+            return
+        trial.oversight = Oversight(
+            has_dmc=self.flag(m, "oversightHasDmc", at),
+            is_fda_regulated_drug=self.flag(m, "isFdaRegulatedDrug", at),
+            is_fda_regulated_device=self.flag(m, "isFdaRegulatedDevice", at),
+            is_unapproved_device=self.flag(m, "isUnapprovedDevice", at),
+            is_us_export=self.flag(m, "isUsExport", at),
+            fdaaa801_violation=self.flag(m, "fdaaa801Violation", at),
+        )
+
+    def _design(self, m: Mapping[str, Any], at: str) -> Design:
+        info = self.obj(m, "designInfo", at)
+        di = f"{at}.designInfo"
+        masking = self.obj(info, "maskingInfo", di)
+        mi = f"{di}.maskingInfo"
+        enrollment = self.obj(m, "enrollmentInfo", at)
+        ei = f"{at}.enrollmentInfo"
+        bio = self.obj(m, "bioSpec", at)
+        return Design(
+            study_type=self.code(StudyType, m, "studyType", at),
+            phases=self.codes(Phase, m, "phases", at),
+            patient_registry=self.flag(m, "patientRegistry", at),
+            target_duration=self.text(m, "targetDuration", at),
+            allocation=self.code(Allocation, info, "allocation", di),
+            intervention_model=self.code(InterventionModel, info, "interventionModel", di),
+            intervention_model_description=self.text(info, "interventionModelDescription", di),
+            primary_purpose=self.code(PrimaryPurpose, info, "primaryPurpose", di),
+            observational_model=self.code(ObservationalModel, info, "observationalModel", di),
+            time_perspective=self.code(TimePerspective, info, "timePerspective", di),
+            masking=self.code(Masking, masking, "masking", mi),
+            masking_description=self.text(masking, "maskingDescription", mi),
+            who_masked=self.codes(WhoMasked, masking, "whoMasked", mi),
+            enrollment_count=self.integer(enrollment, "count", ei),
+            enrollment_type=self.code(EnrollmentType, enrollment, "type", ei),
+            bio_spec_retention=self.code(BioSpecRetention, bio, "retention", f"{at}.bioSpec"),
+            bio_spec_description=self.text(bio, "description", f"{at}.bioSpec"),
+        )
+
+    def _arms(self, trial: Trial, m: Mapping[str, Any], at: str) -> None:
+        trial.arms = [
+            Arm(
+                label=self.text(a, "label", where) or "",
+                type=self.code(ArmType, a, "type", where),
+                description=self.text(a, "description", where),
+                intervention_names=self.texts(a, "interventionNames", where),
+            )
+            for where, a in self.objs(m, "armGroups", at)
+        ]
+        trial.interventions = [
+            Intervention(
+                name=self.text(i, "name", where) or "",
+                type=self.code(InterventionType, i, "type", where),
+                description=self.text(i, "description", where),
+                other_names=self.texts(i, "otherNames", where),
+                arm_group_labels=self.texts(i, "armGroupLabels", where),
+            )
+            for where, i in self.objs(m, "interventions", at)
+        ]
+
+    def _outcomes(self, trial: Trial, m: Mapping[str, Any], at: str) -> None:
+        outcomes = []
+        for kind, key in (
+            (OutcomeKind.PRIMARY, "primaryOutcomes"),
+            (OutcomeKind.SECONDARY, "secondaryOutcomes"),
+            (OutcomeKind.OTHER, "otherOutcomes"),
+        ):
+            for where, o in self.objs(m, key, at):
+                measure = self.text(o, "measure", where)
+                if measure is None:
+                    raise self.fail(f"{where}.measure", "an outcome without a measure")
+                outcomes.append(
+                    Outcome(
+                        kind=kind,
+                        measure=measure,
+                        description=self.text(o, "description", where),
+                        time_frame=self.text(o, "timeFrame", where),
+                    )
+                )
+        trial.outcomes = outcomes
+
+    def _eligibility(self, m: Mapping[str, Any], at: str) -> Eligibility:
+        text = self.text(m, "eligibilityCriteria", at)
+        inclusion, exclusion = split_criteria(text)
+        return Eligibility(
+            criteria_text=text,
+            inclusion=inclusion,
+            exclusion=exclusion,
+            sex=self.code(Sex, m, "sex", at),
+            gender_based=self.flag(m, "genderBased", at),
+            gender_description=self.text(m, "genderDescription", at),
+            minimum_age=self.age(m, "minimumAge", at),
+            maximum_age=self.age(m, "maximumAge", at),
+            std_ages=self.codes(StandardAge, m, "stdAges", at),
+            healthy_volunteers=self.flag(m, "healthyVolunteers", at),
+            study_population=self.text(m, "studyPopulation", at),
+            sampling_method=self.code(SamplingMethod, m, "samplingMethod", at),
+        )
+
+    def _contact(self, c: Mapping[str, Any], where: str) -> Contact:
+        return Contact(
+            name=self.text(c, "name", where),
+            role=self.code(ContactRole, c, "role", where),
+            phone=self.text(c, "phone", where),
+            phone_ext=self.text(c, "phoneExt", where),
+            email=self.text(c, "email", where),
+        )
+
+    def _contacts(self, trial: Trial, m: Mapping[str, Any], at: str) -> None:
+        trial.central_contacts = [
+            self._contact(c, where) for where, c in self.objs(m, "centralContacts", at)
+        ]
+        trial.officials = [
+            Official(
+                name=self.text(o, "name", where) or "",
+                role=self.code(OfficialRole, o, "role", where),
+                affiliation=self.text(o, "affiliation", where),
+            )
+            for where, o in self.objs(m, "overallOfficials", at)
+        ]
+        locations = []
+        for where, loc in self.objs(m, "locations", at):
+            geo = self.obj(loc, "geoPoint", where)
+            locations.append(
+                Location(
+                    facility=self.text(loc, "facility", where),
+                    city=self.text(loc, "city", where),
+                    state=self.text(loc, "state", where),
+                    zip=self.text(loc, "zip", where),
+                    country=self.text(loc, "country", where),
+                    status=self.code(RecruitmentStatus, loc, "status", where),
+                    geo=GeoPoint(
+                        self.number(geo, "lat", f"{where}.geoPoint"),
+                        self.number(geo, "lon", f"{where}.geoPoint"),
+                    )
+                    if geo
+                    else None,
+                    contacts=[self._contact(c, cw) for cw, c in self.objs(loc, "contacts", where)],
+                )
+            )
+        trial.locations = locations
+
+    def _references(self, trial: Trial, m: Mapping[str, Any], at: str) -> None:
+        trial.references = [
+            Reference(
+                citation=self.text(r, "citation", where),
+                pmid=self.text(r, "pmid", where),
+                type=self.code(ReferenceType, r, "type", where),
+            )
+            for where, r in self.objs(m, "references", at)
+        ]
+        trial.see_also_links = [
+            SeeAlsoLink(url=self.text(s, "url", where) or "", label=self.text(s, "label", where))
+            for where, s in self.objs(m, "seeAlsoLinks", at)
+            if s.get("url")
+        ]
+        trial.avail_ipds = [
+            AvailIpd(
+                id=self.text(a, "id", where),
+                type=self.text(a, "type", where),
+                url=self.text(a, "url", where),
+                comment=self.text(a, "comment", where),
+            )
+            for where, a in self.objs(m, "availIpds", at)
+        ]
+
+    def _ipd(self, m: Mapping[str, Any], at: str) -> IpdSharingStatement:
+        return IpdSharingStatement(
+            sharing=self.code(IpdSharing, m, "ipdSharing", at),
+            description=self.text(m, "description", at),
+            info_types=self.codes(IpdInfoType, m, "infoTypes", at),
+            time_frame=self.text(m, "timeFrame", at),
+            access_criteria=self.text(m, "accessCriteria", at),
+            url=self.text(m, "url", at),
+        )
+
+    def _mesh(self, m: Mapping[str, Any], key: str, at: str) -> list[MeshTerm]:
+        return [
+            MeshTerm(id=self.text(t, "id", where) or "", term=self.text(t, "term", where) or "")
+            for where, t in self.objs(m, key, at)
+            if t.get("id")
+        ]
+
+    def _browse(self, m: Mapping[str, Any], at: str) -> BrowseModule:
+        if not m:
+            return BrowseModule()
+        return BrowseModule(
+            meshes=self._mesh(m, "meshes", at),
+            ancestors=self._mesh(m, "ancestors", at),
+            leaves=[
+                BrowseLeaf(
+                    id=self.text(leaf, "id", where) or "",
+                    name=self.text(leaf, "name", where) or "",
+                    as_found=self.text(leaf, "asFound", where),
+                    relevance=self.code(Relevance, leaf, "relevance", where),
+                )
+                for where, leaf in self.objs(m, "browseLeaves", at)
+            ],
+            branches=[
+                BrowseBranch(
+                    abbrev=self.text(b, "abbrev", where) or "",
+                    name=self.text(b, "name", where) or "",
+                )
+                for where, b in self.objs(m, "browseBranches", at)
+            ],
+        )
