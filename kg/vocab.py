@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import quote
 
 from rdflib import Namespace, URIRef
@@ -265,6 +266,22 @@ class TK(DefinedNamespace):
     apiField: URIRef
     xmlField: URIRef
     fhirElement: URIRef
+    # links to external vocabularies (kg/linking; declared in ontology/linking.ttl)
+    Link: URIRef
+    City: URIRef
+    hasLink: URIRef
+    linkSubject: URIRef
+    linkPredicate: URIRef
+    linkTarget: URIRef
+    linkMethod: URIRef
+    linkScore: URIRef
+    linkField: URIRef
+    matchedText: URIRef
+    vocabularyVersion: URIRef
+    treeNumber: URIRef
+    countryCode: URIRef
+    inCity: URIRef
+    organizationKey: URIRef
 
 
 def slug(text: str) -> str:
@@ -309,6 +326,12 @@ def registry_page(nct_id: str) -> URIRef:
     return CTGOV[nct_id]
 
 
+@lru_cache(maxsize=1 << 16)
+def _segment(part: str) -> str:
+    """One percent-encoded path segment; cached, as the mapper mints ~50 IRIs per record."""
+    return quote(part, safe="")
+
+
 class Iris:
     """Mints instance IRIs below one base; all instance IRIs come from here."""
 
@@ -318,7 +341,7 @@ class Iris:
         self.base = base
 
     def _iri(self, *parts: str) -> URIRef:
-        return URIRef(self.base + "/".join(quote(p, safe="") for p in parts))
+        return URIRef(self.base + "/".join(_segment(p) for p in parts))
 
     def trial(self, nct_id: str) -> URIRef:
         return self._iri("trial", nct_id)
@@ -335,7 +358,10 @@ class Iris:
         return self.part(nct_id, "outcome", kind.value.lower(), ordinal)
 
     def organization(self, name: str) -> URIRef:
-        return self._iri("org", slug(name))
+        """An organisation by its normalised key, so "Pfizer Inc." and "Pfizer" meet at one node."""
+        from kg.linking.organizations import organization_key  # kg.linking imports this module
+
+        return self._iri("org", organization_key(name))
 
     def condition(self, name: str) -> URIRef:
         return self._iri("condition", slug(name))
