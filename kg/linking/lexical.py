@@ -1,0 +1,229 @@
+"""Lexical matching of free text (conditions, keywords, titles, drug names) against vocabulary labels.
+
+Three levels, tried in order, each reported with its own method name and score so a link says how
+it was made:
+
+* ``exact``: the text equals a preferred label or a synonym, ignoring case and spacing;
+* ``normalised``: equal after folding accents, punctuation, plurals, word order, stop words and a
+  trailing ``(ABBR)`` (MeSH writes "Leukemia, Myeloid, Acute" where a registry writes "Acute
+  Myeloid Leukemias");
+* ``token``: a run of words inside a longer text whose normalised form is a label ("Spinal Cord
+  Injury in Male Veterans" contains "Spinal Cord Injuries").
+
+Everything here is pure: an index is built once from ``(id, label, is_preferred)`` rows and then
+answers many look-ups.
+
+>>> index = LexicalIndex([("D003920", "Diabetes Mellitus", True),
+...                       ("D003924", "Diabetes Mellitus, Type 2", True),
+...                       ("D003924", "Type 2 Diabetes", False)])
+>>> [(m.target, m.method) for m in index.match("diabetes mellitus")]
+[('D003920', 'exact')]
+>>> [(m.target, m.method) for m in index.match("Type-2 Diabetes Mellitus")]
+[('D003924', 'normalised')]
+>>> [(m.target, m.method, m.text) for m in index.match("Insulin in type 2 diabetes")]
+[('D003924', 'token', 'type 2 diabetes')]
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+STOP_WORDS = frozenset(
+    "a an and as at by for from in into of on or the to with without".split()
+)
+"""Words that carry no meaning for label equality ("Cancer of the Prostate" = "Prostate Cancer")."""
+
+METHOD_SCORES: dict[str, float] = {"exact": 1.0, "normalised": 0.9, "token": 0.8}
+"""The base score of each matching level; synonyms score a little lower than preferred labels."""
+
+SYNONYM_PENALTY = 0.05
+MAX_WINDOW = 8
+"""The longest run of words the token level tries to match (longer labels are rare)."""
+
+_TRAILING_ABBREVIATION = re.compile(r"\s*[\(\[]\s*[A-Za-z0-9\-/&\.]{1,12}\s*[\)\]]\s*$")
+_WORD = re.compile(r"[a-z0-9]+")
+_INVARIANT_ENDINGS = ("ss", "us", "is", "ous", "sis", "xis")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents and with single spaces: the ``exact`` level's key.
+
+    >>> fold("  Sjögren   Syndrome ")
+    'sjogren syndrome'
+    """
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return " ".join(ascii_text.lower().split())
+
+
+def stem(word: str) -> str:
+    """A singular form good enough for label matching (not a linguistic stemmer).
+
+    >>> [stem(w) for w in ("injuries", "neoplasms", "diabetes", "sepsis", "virus", "glasses")]
+    ['injury', 'neoplasm', 'diabete', 'sepsis', 'virus', 'glass']
+    """
+    if len(word) <= 3 or word.isdigit():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(_INVARIANT_ENDINGS):
+        return word[:-1]
+    return word
+
+
+BRITISH_SPELLINGS: tuple[tuple[str, str], ...] = (
+    ("aemia", "emia"),
+    ("haem", "hem"),
+    ("oedem", "edem"),
+    ("oesophag", "esophag"),
+    ("tumour", "tumor"),
+    ("diarrhoea", "diarrhea"),
+    ("paediatr", "pediatr"),
+    ("ischaem", "ischem"),
+    ("foet", "fet"),
+    ("oestr", "estr"),
+    ("aesthe", "esthe"),
+    ("orrhoea", "orrhea"),
+    ("coeliac", "celiac"),
+    ("leukaem", "leukem"),
+)
+"""Word parts that British English spells differently from MeSH (American English)."""
+
+
+def spelling(word: str) -> str:
+    """The American spelling MeSH uses: ``leukaemia`` -> ``leukemia``, ``tumour`` -> ``tumor``.
+
+    >>> spelling("leukaemia"), spelling("haemophilia"), spelling("tumours")
+    ('leukemia', 'hemophilia', 'tumors')
+    """
+    for british, american in BRITISH_SPELLINGS:
+        if british in word:
+            word = word.replace(british, american)
+    return word
+
+
+def words(text: str) -> list[str]:
+    """The stemmed words of a text, in order, stop words kept (the token level needs positions)."""
+    return [stem(spelling(w)) for w in _WORD.findall(fold(text))]
+
+
+def key(text: str) -> str:
+    """The ``normalised`` level's key: stemmed content words, sorted, a trailing "(ABBR)" dropped.
+
+    >>> key("Leukemia, Myeloid, Acute") == key("Acute Myeloid Leukemias (AML)")
+    True
+    >>> key("Cancer of the Prostate") == key("prostate cancer")
+    True
+    """
+    stripped = _TRAILING_ABBREVIATION.sub("", text) or text
+    return _key_of(words(stripped))
+
+
+def _key_of(tokens: Iterable[str]) -> str:
+    return " ".join(sorted({t for t in tokens if t not in STOP_WORDS}))
+
+
+@dataclass(frozen=True)
+class Match:
+    """One label found in a text: which concept, how, how sure, and which words matched."""
+
+    target: str
+    method: str
+    score: float
+    text: str
+
+
+class LexicalIndex:
+    """Preferred labels and synonyms of one vocabulary, indexed for the three matching levels.
+
+    A key shared by several concepts is resolved towards the concept whose *preferred* label it
+    is; a key that is only a synonym of several concepts is ambiguous and not used, because a
+    wrong link is worse than none.
+    """
+
+    def __init__(self, rows: Iterable[tuple[str, str, bool]], *, min_length: int = 3) -> None:
+        exact: dict[str, dict[str, bool]] = defaultdict(dict)
+        normal: dict[str, dict[str, bool]] = defaultdict(dict)
+        for target, label, preferred in rows:
+            if len(label) < min_length:
+                continue
+            for table, k in ((exact, fold(label)), (normal, key(label))):
+                if k:
+                    table[k][target] = table[k].get(target, False) or preferred
+        self._exact = {k: v for k, v in ((k, _resolve(c)) for k, c in exact.items()) if v}
+        self._normal = {k: v for k, v in ((k, _resolve(c)) for k, c in normal.items()) if v}
+        self._window = min(MAX_WINDOW, max((len(k.split()) for k in self._normal), default=1))
+
+    def __len__(self) -> int:
+        return len(self._normal)
+
+    def lookup(self, text: str) -> Match | None:
+        """The whole text as one label (``exact`` then ``normalised``), or ``None``."""
+        found = self._exact.get(fold(text))
+        if found:
+            return _match(found, "exact", text)
+        found = self._normal.get(key(text))
+        if found:
+            return _match(found, "normalised", text)
+        return None
+
+    def match(self, text: str, *, tokens: bool = True) -> list[Match]:
+        """The concepts a text names: the whole text if it is a label, else the labels inside it.
+
+        The token level scans left to right and keeps the longest label starting at each word,
+        then jumps past it, so "low back pain" yields Low Back Pain and not also Pain.
+        """
+        whole = self.lookup(text)
+        if whole or not tokens:
+            return [whole] if whole else []
+        return self.spot(text)
+
+    def spot(self, text: str, *, nested: bool = False) -> list[Match]:
+        """Labels found as runs of words inside ``text`` (longest first at each position).
+
+        With ``nested`` every label-shaped run counts, also those inside a longer one
+        ("acute myeloid leukemia" then also yields Leukemia), as NLM's own indexing does.
+        """
+        stripped = _TRAILING_ABBREVIATION.sub("", text) or text
+        raw = _WORD.findall(fold(stripped))
+        seq = [stem(spelling(w)) for w in raw]
+        found: list[Match] = []
+        i = 0
+        while i < len(seq):
+            if seq[i] in STOP_WORDS:
+                i += 1
+                continue
+            for n in range(min(self._window, len(seq) - i), 0, -1):
+                if seq[i + n - 1] in STOP_WORDS:
+                    continue
+                hit = self._normal.get(_key_of(seq[i : i + n]))
+                if hit:
+                    found.append(_match(hit, "token", " ".join(raw[i : i + n])))
+                    if not nested:
+                        i += n
+                        break
+            else:
+                i += 1
+                continue
+            if nested:
+                i += 1
+        return found
+
+
+def _resolve(candidates: dict[str, bool]) -> tuple[str, bool] | None:
+    """One target for a key: the only candidate, or the only one whose preferred label it is."""
+    if len(candidates) == 1:
+        return next(iter(candidates.items()))
+    preferred = [t for t, p in candidates.items() if p]
+    return (preferred[0], True) if len(preferred) == 1 else None
+
+
+def _match(found: tuple[str, bool], method: str, text: str) -> Match:
+    target, preferred = found
+    score = METHOD_SCORES[method] - (0.0 if preferred else SYNONYM_PENALTY)
+    return Match(target, method, round(score, 3), text)
