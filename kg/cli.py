@@ -228,6 +228,27 @@ def stats(store_location, fmt) -> None:
         click.echo(f"{row['entities']:>10}  {row['class']}")
 
 
+@cli.command()
+@STORE_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--threads", type=int, default=8, show_default=True, help="Worker threads.")
+def serve(store_location, host, port, threads) -> None:
+    """Serve the store: SPARQL endpoint and pages (read-only unless TRIALKG_UPDATE_TOKEN is set)."""
+    import waitress
+
+    from kg.web.app import create_app
+    from kg.web.settings import Settings
+
+    settings = Settings.from_env(store=store_location)
+    app = create_app(settings)
+    click.echo(f"trialkg: serving http://{host}:{port}/sparql", err=True)
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="trialkg")
+    finally:
+        app.extensions["trialkg"].store.close()
+
+
 def main() -> None:
     """Console-script entry point: turns TrialKG errors into a message and exit status 2."""
     try:

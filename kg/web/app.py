@@ -14,7 +14,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from kg.stores.base import Store
-from kg.web import errors, sparql
+from kg.web import api, errors, home, pages, sparql
 from kg.web.settings import Settings
 from kg.web.state import attach
 
@@ -44,6 +44,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         app.after_request(_cors)
 
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(home.bp)
     # Other blueprints register below, one line each.
     return app
 

@@ -31,7 +31,7 @@ def statistics() -> dict:
     if cached and time.monotonic() - cached[0] < STATISTICS_TTL:
         return cached[1]
     store = current_store()
-    figures = dataset_statistics(store, Iris(current_settings().base_iri))
+    figures = dataset_statistics(store, Iris(current_settings().base))
     rows = store.query(
         "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }",
         timeout=current_settings().query_timeout,
@@ -74,7 +74,7 @@ def description_graph(endpoint: str) -> Graph:
     g.add((default, RDF.type, SD.Graph))
     g.add((default, RDF.type, VOID.Dataset))
     g.add((default, VOID.sparqlEndpoint, service))
-    g.add((default, VOID.uriSpace, Literal(settings.base_iri)))
+    g.add((default, VOID.uriSpace, Literal(settings.base)))
     count = {
         VOID.triples: figures["triples"],
         VOID.distinctSubjects: figures["distinct_subjects"],

@@ -34,6 +34,7 @@ _TOKEN = re.compile(
                  :[\w.:%\\\-\u00b7\u00c0-\uffff]*)
     | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
     | (?P<word>[A-Za-z_][\w\u00c0-\uffff]*)
+    | (?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)
     | (?P<open>\{)
     | (?P<close>\})
     | (?P<other>[^\s])
@@ -100,6 +101,52 @@ def query_kind(text: str) -> Literal["bindings", "boolean", "graph"]:
         if token.kind == "word" and token.text.upper() in _FORMS:
             return _FORMS[token.text.upper()]
     return "bindings"
+
+
+_SCHEME = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def with_base(text: str, base: str) -> str:
+    """``text`` with ``base`` declared first if it uses a relative IRI (else unchanged, so the
+    parser's line and column numbers still point into the user's own text).
+
+    >>> with_base("ASK { <s> ?p 1 }", "http://localhost/sparql")
+    'BASE <http://localhost/sparql> ASK { <s> ?p 1 }'
+    >>> with_base("ASK { <urn:x:s> ?p '<s>' }", "http://localhost/sparql")
+    "ASK { <urn:x:s> ?p '<s>' }"
+    """
+    relative = any(t.kind == "iri" and not _SCHEME.match(t.text) for t in tokens(text))
+    return f"BASE {iri_term(base)} {text}" if relative else text
+
+
+def capped(query: str, max_rows: int) -> str:
+    """The query with its solutions limited to ``max_rows`` (a server constant, never user text).
+
+    A top-level LIMIT above the cap is lowered to it, a missing one is added before a trailing
+    VALUES block or at the end; subqueries and ASK are left alone.
+
+    >>> capped("SELECT * { ?s ?p ?o } # all", 100)
+    'SELECT * { ?s ?p ?o } # all\\nLIMIT 100'
+    >>> capped("SELECT * { { SELECT ?s { ?s ?p ?o } LIMIT 5 } } LIMIT 1000 OFFSET 2", 100)
+    'SELECT * { { SELECT ?s { ?s ?p ?o } LIMIT 5 } } LIMIT 100 OFFSET 2'
+    >>> capped("SELECT ?s { ?s ?p ?o } VALUES ?s { <urn:a> }", 10)
+    'SELECT ?s { ?s ?p ?o } LIMIT 10 VALUES ?s { <urn:a> }'
+    """
+    found = list(tokens(query))
+    if query_kind(query) == "boolean":
+        return query
+    for i, token in enumerate(found):
+        if token.depth == 0 and token.kind == "word" and token.text.upper() == "LIMIT":
+            number = found[i + 1] if i + 1 < len(found) else None
+            if number is None or not number.text.isdigit() or int(number.text) <= max_rows:
+                return query
+            end = number.start + len(number.text)
+            return f"{query[: number.start]}{max_rows}{query[end:]}"
+    values = [t for t in found if t.depth == 0 and t.kind == "word" and t.text.upper() == "VALUES"]
+    if values:
+        at = values[-1].start
+        return f"{query[:at]}LIMIT {max_rows} {query[at:]}"
+    return f"{query}\nLIMIT {max_rows}"
 
 
 def with_using(update: str, default: Sequence[str], named: Sequence[str]) -> str:

@@ -135,17 +135,24 @@ def quality(ranges: Sequence[MediaRange], media_type: str) -> float:
 
 
 def negotiate(offers: Sequence[Format], accept: str | None) -> Format | None:
-    """The offer the client prefers (server order breaks ties), or ``None`` if none is acceptable.
+    """The offer the client prefers, or ``None`` if none is acceptable.
 
-    An offer is acceptable under its canonical media type or any media-type alias.
+    An offer is acceptable under its canonical media type or any media-type alias; on equal q an
+    offer accepted under its canonical type beats one accepted only through an alias
+    (``text/*`` means CSV rather than XML-as-text/xml), then the server's order decides.
+
+    >>> negotiate(FORMATS["bindings"], "text/*").name
+    'csv'
     """
     ranges = parse_accept(accept)
     best: Format | None = None
-    best_q = 0.0
+    best_key = (0.0, False)
     for offer in offers:
+        canonical = quality(ranges, offer.media_type)
         q = max(quality(ranges, m) for m in offer.names() if "/" in m)
-        if q > best_q:
-            best, best_q = offer, q
+        key = (q, canonical == q)
+        if q > 0 and key > best_key:
+            best, best_key = offer, key
     return best
 
 

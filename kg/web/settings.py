@@ -30,7 +30,7 @@ class Settings:
     """What the web app needs to know; every field maps to ``TRIALKG_<FIELD>`` in upper case."""
 
     store: str | None = None  # a location for kg.stores.open_store; None = in-memory
-    base_iri: str = DEFAULT_BASE
+    base: str = DEFAULT_BASE  # the IRI base TrialKG mints under (TRIALKG_BASE, as the CLI)
     query_timeout: float = 30.0  # seconds; a query running longer is stopped
     max_rows: int = 100_000  # result rows returned at most (the rest is cut, with a header)
     max_request_bytes: int = 1_000_000  # bodies and query strings beyond this get 413

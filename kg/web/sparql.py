@@ -121,19 +121,14 @@ def run_query(operation: Operation) -> Response:
             f"available: {', '.join(negotiation.names(kind))}"
         )
     answer = current_store().query_serialized(
-        operation.text,
-        chosen.media_type,
+        guard.with_base(guard.capped(operation.text, settings.max_rows), request.base_url),
+        [chosen.media_type],
         default_graph_uris=operation.default_graphs,
         named_graph_uris=operation.named_graphs,
         timeout=settings.query_timeout,
-        max_rows=settings.max_rows,
     )
-    response = Response(answer.body, mimetype=chosen.media_type)
-    if chosen.text:
-        response.charset = "utf-8"
-        response.headers["Content-Type"] = f"{chosen.media_type}; charset=utf-8"
-    if answer.truncated:
-        response.headers["X-TrialKG-Truncated"] = f"rows cut at {settings.max_rows}"
+    response = Response(answer.body, content_type=f"{answer.media_type}; charset=utf-8")
+    response.headers["X-TrialKG-Row-Limit"] = str(settings.max_rows)
     return response
 
 
@@ -154,6 +149,5 @@ def run_update(operation: Operation) -> Response:
         operation.text, allow_service=settings.allow_service, allow_load=settings.allow_load
     )
     text = guard.with_using(operation.text, operation.default_graphs, operation.named_graphs)
-    # Relative IRIs in an update resolve against the endpoint (the Protocol's suggested base).
-    current_store().update(f"BASE {guard.iri_term(request.base_url)} {text}")
+    current_store().update(guard.with_base(text, request.base_url))
     return Response(status=204)
