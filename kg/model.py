@@ -651,6 +651,8 @@ class BrowseModule:
     ancestors: list[MeshTerm] = field(default_factory=list)
     leaves: list[BrowseLeaf] = field(default_factory=list)
     branches: list[BrowseBranch] = field(default_factory=list)
+    # MeSH terms known by name only (legacy XML ``condition_browse/mesh_term``): for the linker
+    unresolved_terms: list[str] = field(default_factory=list)
 
 
 @dataclass

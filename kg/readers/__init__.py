@@ -18,6 +18,7 @@ from kg.errors import ConfigError, RecordError
 from kg.model import Trial
 from kg.readers.archive import Entry, iter_entries
 from kg.readers.ctgov_json import CtgovJsonReader
+from kg.readers.ctgov_xml import CtgovXmlReader
 
 Result = Trial | RecordError
 
@@ -44,7 +45,9 @@ class Reader(Protocol):
         ...
 
 
-READERS: dict[str, Reader] = {reader.name: reader for reader in (CtgovJsonReader(),)}
+READERS: dict[str, Reader] = {
+    reader.name: reader for reader in (CtgovJsonReader(), CtgovXmlReader())
+}
 """Name -> reader, in the order formats are tried when sniffing."""
 
 

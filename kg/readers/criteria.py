@@ -38,7 +38,8 @@ _BULLET = re.compile(
 _EMPHASIS = re.compile(r"^[#*_\s]+|[*_\s]+$")
 _KIND_WORD = re.compile(r"\b(inclusion|exclusion)\b", re.IGNORECASE)
 _LEADING_WORDS = re.compile(r"^(?:\S+\s+){0,3}?(?:inclusion|exclusion)\b", re.IGNORECASE)
-_AFTER_COLON = re.compile(r"^(.{0,80}?criteri\w*)\s*[:：]\s*(\S.*)$", re.IGNORECASE)
+_AFTER_COLON = re.compile(r"^(.{0,80}?criteri\w*)\s*(?:[:：]|-\s)\s*(\S.*)$", re.IGNORECASE)
+_BARE = re.compile(r"^(?:key |main )?(?:inclusion|exclusion) criteri\w*\W*$", re.IGNORECASE)
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~^=&])")
 
 INCLUSION = "inclusion"
@@ -74,7 +75,7 @@ def heading_kind(text: str) -> tuple[str, str | None] | None:
     tail = _AFTER_COLON.match(clean)
     if tail:
         trailing = tail.group(2).strip()
-    elif clean.endswith((":", "：", " -", "-")):
+    elif clean.endswith((":", "：", "-")) or _BARE.match(clean):
         pass
     else:
         low = clean.lower()
