@@ -249,6 +249,81 @@ def serve(store_location, host, port, threads) -> None:
         app.extensions["trialkg"].store.close()
 
 
+@cli.command()
+@STORE_OPTION
+@BASE_OPTION
+@click.option("--condition", help="query.cond: condition or disease")
+@click.option("--term", help="query.term: any words")
+@click.option("--sponsor", help="query.spons: sponsor or collaborator")
+@click.option("--intervention", help="query.intr: intervention or treatment")
+@click.option("--location", help="query.locn: location terms")
+@click.option(
+    "--status", multiple=True, help="filter.overallStatus code, e.g. RECRUITING (repeatable)"
+)
+@click.option("--since", help="Only studies whose last update was posted on or after YYYY-MM-DD.")
+@click.option("--limit", type=int, help="Stop after this many studies.")
+@click.option("--page-size", type=int, default=100, show_default=True)
+@click.option("--api", default=None, envvar="TRIALKG_CTGOV_API", help="API base URL.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.File("w", encoding="utf-8"),
+    help="Write the studies as NDJSON here instead of ingesting them.",
+)
+@click.option("--report", type=click.File("w", encoding="utf-8"), help="JSON-lines report.")
+def fetch(
+    store_location,
+    base,
+    condition,
+    term,
+    sponsor,
+    intervention,
+    location,
+    status,
+    since,
+    limit,
+    page_size,
+    api,
+    output,
+    report,
+) -> None:
+    """Fetch studies from the live ClinicalTrials.gov API v2; write NDJSON or ingest them."""
+    import json
+
+    from kg.fetch import DEFAULT_API, CtgovClient, StudyQuery
+    from kg.model import Source
+    from kg.readers.ctgov_json import study_to_trial
+
+    try:
+        query = StudyQuery(condition, term, sponsor, intervention, location, list(status), since)
+        query.params()
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
+    client = CtgovClient(base_url=api or DEFAULT_API, page_size=page_size)
+    studies = client.studies(query, limit=limit)
+    with click.progressbar(studies, label="fetching", file=sys.stderr) as bar:
+        if output is not None:
+            n = 0
+            for study in bar:
+                output.write(json.dumps(study, ensure_ascii=False) + "\n")
+                n += 1
+            click.echo(f"fetch: wrote {n} studies ({client.retries} retries)")
+            return
+        from kg.stores import open_store
+
+        store = open_store(store_location)
+        try:
+            pipeline = _pipeline(base, "fast", report, store=store)
+            items = (
+                study_to_trial(s, Source(client.base_url, "ctgov-api", str(i)))
+                for i, s in enumerate(bar, 1)
+            )
+            summary = pipeline.ingest_items(items, store)
+        finally:
+            store.close()
+    _print_summary(summary, label="fetch")
+
+
 def main() -> None:
     """Console-script entry point: turns TrialKG errors into a message and exit status 2."""
     try:

@@ -159,10 +159,21 @@ class Pipeline:
         progress: Callable[[int], None] | None = None,
     ) -> Summary:
         """Load every record under ``paths``; ``prune`` drops trials the sources lack."""
+        return self.ingest_items(read_paths(paths), store, prune=prune, progress=progress)
+
+    def ingest_items(
+        self,
+        items: Iterable[Trial | RecordError],
+        store: Store,
+        *,
+        prune: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> Summary:
+        """Load records from any reader (files, the live API); see :meth:`ingest`."""
         summary = Summary()
         start = time.perf_counter()
         seen: set[str] = set()
-        for batch in _batches(read_paths(paths), self.batch_size):
+        for batch in _batches(iter(items), self.batch_size):
             self._ingest_batch(batch, store, summary, seen)
             if progress:
                 progress(len(batch))
