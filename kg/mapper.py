@@ -110,9 +110,16 @@ _MAPPER_VERSION = Literal(MAPPER_VERSION)
 _IRI_SAFE = "".join(chr(c) for c in range(33, 127) if chr(c) not in '<>"{}|\\^`')
 
 
-@cache
 def _code(code: Code) -> URIRef:
-    return code_iri(code)
+    """``code_iri`` cached by enumeration *and* value: members are ``str``, so
+    ``DateType.ESTIMATED == EnrollmentType.ESTIMATED`` and a cache keyed on the member alone
+    would hand out the wrong individual."""
+    return _code_iri(type(code), code.value)
+
+
+@cache
+def _code_iri(enum: type[Code], value: str) -> URIRef:
+    return code_iri(enum(value))
 
 
 @lru_cache(maxsize=4096)
@@ -134,8 +141,8 @@ def _duration(age: Age) -> Literal:
 def _years(age: Age) -> Literal:
     """Age in years as ``xsd:decimal``, 4 places (a day is 0.0027 years), trailing zeros dropped.
 
-    >>> str(_years(Age.parse("6 Months"))), str(_years(Age.parse("1 Day")))
-    ('0.5', '0.0027')
+    >>> [str(_years(Age.parse(a))) for a in ("18 Years", "6 Months", "1 Day")]
+    ['18.0', '0.5', '0.0027']
     """
     return _decimal(round(age.years, 4))
 
@@ -157,12 +164,18 @@ def _str(text: str) -> Literal:
 
 
 def _decimal(value: float) -> Literal:
-    """A float as a fixed-point ``xsd:decimal`` (never ``1e-05``)."""
+    """A float as a canonical ``xsd:decimal``: fixed-point (never ``1e-05``), ``18.0`` not ``18``.
+
+    Canonical, because stores compare literals by lexical form and Turtle writes ``18.0``.
+    """
     text = repr(value)
     if "e" in text or "E" in text:
         text = f"{Decimal(text):f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
+    if "." not in text:
+        text += ".0"
+    text = text.rstrip("0")
+    if text.endswith("."):
+        text += "0"
     return Literal(text, datatype=XSD.decimal, normalize=False)
 
 
