@@ -66,7 +66,7 @@ from kg.model import CODE_ENUMS, NCT_ID, Code
 from kg.stores.base import QueryResult, Store
 from kg.vocab import MESH, XSD, Iris, code_iri, mesh_iri
 
-RESERVED = frozenset({"format", "limit", "offset"})
+RESERVED = frozenset({"format", "limit"})
 """Request parameters the web layer keeps for itself; no query may declare them."""
 
 _NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -406,13 +406,21 @@ def _param(where: str, query: str, text: str, raw: Mapping[str, object]) -> Para
 
 
 @cache
-def load_queries() -> dict[str, NamedQuery]:
-    """Every named query shipped in ``queries/`` (not ``queries/checks/``), by name; cached."""
+def load_queries(folder: str = "") -> dict[str, NamedQuery]:
+    """The named queries in ``queries/`` (or a subfolder such as ``examples``), by name; cached.
+
+    Subfolders are not searched: ``checks/``, ``internal/`` and ``examples/`` hold queries with
+    other roles.
+    """
+    root = resources.queries_dir()
+    for part in filter(None, folder.split("/")):
+        root = root / part
     found: dict[str, NamedQuery] = {}
-    for entry in sorted(resources.queries_dir().iterdir(), key=lambda t: t.name):
+    for entry in sorted(root.iterdir(), key=lambda t: t.name):
         if entry.is_file() and entry.name.endswith(".rq"):
             name = entry.name[: -len(".rq")]
-            found[name] = parse_query(name, entry.read_text(encoding="utf-8"), entry.name)
+            where = f"{folder}/{entry.name}" if folder else entry.name
+            found[name] = parse_query(name, entry.read_text(encoding="utf-8"), where)
     return found
 
 
