@@ -19,6 +19,7 @@ from kg.model import Trial
 from kg.readers.archive import Entry, iter_entries
 from kg.readers.ctgov_json import CtgovJsonReader
 from kg.readers.ctgov_xml import CtgovXmlReader
+from kg.readers.trial_card import TrialCardReader
 
 Result = Trial | RecordError
 
@@ -46,7 +47,7 @@ class Reader(Protocol):
 
 
 READERS: dict[str, Reader] = {
-    reader.name: reader for reader in (CtgovJsonReader(), CtgovXmlReader())
+    reader.name: reader for reader in (CtgovJsonReader(), CtgovXmlReader(), TrialCardReader())
 }
 """Name -> reader, in the order formats are tried when sniffing."""
 
