@@ -319,3 +319,16 @@ def test_a_bug_never_shows_a_stack_trace(store, monkeypatch):
     assert response.status_code == 500
     body = response.data.decode()
     assert "Traceback" not in body and "secret internal detail" not in body
+
+
+def test_gzip_leaves_files_sent_as_they_are_alone(store):
+    """A file response (static assets) is passed through, not compressed: this once raised."""
+    from flask import send_file
+
+    app = create_app(Settings(), store=store)
+    app.add_url_rule(
+        "/test-file", view_func=lambda: send_file(io.BytesIO(b"x" * 5000), mimetype="text/plain")
+    )
+    response = app.test_client().get("/test-file", headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert response.data == b"x" * 5000

@@ -86,6 +86,7 @@ def _gzip(response: Response) -> Response:
         or response.status_code in (204, 304)
         or not (response.mimetype or "").startswith(_COMPRESSIBLE)
         or request.method == "HEAD"
+        or response.direct_passthrough  # a file sent as it is (static assets): leave it alone
     ):
         return response
     if response.is_streamed:

@@ -14,6 +14,8 @@ for people typing URLs; it wins over ``Accept``.
 'text/csv'
 >>> choose("graph", "image/png") is None
 True
+>>> choose("graph", "application/sparql-results+xml").media_type
+'application/rdf+xml'
 """
 
 from __future__ import annotations
@@ -56,11 +58,20 @@ _TURTLE = Format(
 _NTRIPLES = Format(
     "ntriples", "application/n-triples", ("nt", "n-triples", "text/plain"), "N-Triples"
 )
+# SPARQL 1.0-era clients (rasqal's roqet, older Jena/SPARQLWrapper set-ups) send the results
+# media type whatever the query form, meaning "XML" or "JSON"; a graph answer honours that
+# with RDF/XML or JSON-LD, as Virtuoso and Fuseki do, rather than refusing it.
 _JSONLD = Format(
-    "json-ld", "application/ld+json", ("jsonld", "json", "application/json"), "JSON-LD"
+    "json-ld",
+    "application/ld+json",
+    ("jsonld", "json", "application/json", "application/sparql-results+json"),
+    "JSON-LD",
 )
 _RDFXML = Format(
-    "rdf+xml", "application/rdf+xml", ("rdfxml", "xml", "rdf", "application/xml"), "RDF_XML"
+    "rdf+xml",
+    "application/rdf+xml",
+    ("rdfxml", "xml", "rdf", "application/xml", "application/sparql-results+xml"),
+    "RDF_XML",
 )
 _NQUADS = Format("nquads", "application/n-quads", ("nq", "n-quads"), "N-Quads")
 _TRIG = Format("trig", "application/trig", (), "TriG")

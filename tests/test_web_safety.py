@@ -1,0 +1,207 @@
+"""Safe by default: read-only without a token, no SERVICE/LOAD, bounded time, rows and size.
+
+The timeout case runs against a real ``trialkg serve`` process: a cartesian product over the
+whole store is stopped at the limit while a second client's simple queries keep being answered.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+import requests
+
+from kg.stores import open_store
+from kg.vocab import TK
+from kg.web.app import create_app
+from kg.web.settings import Settings
+from tests.conftest import V2_FILES
+from tests.live_server import serve
+from tests.test_web_sparql import corpus_store
+
+SLICE = V2_FILES[:40]
+TOKEN = "s3cret-token"
+COUNT_TRIALS = f"SELECT (COUNT(?t) AS ?n) WHERE {{ ?t a <{TK.Trial}> }}"
+MARK = "INSERT DATA { GRAPH <urn:test:g> { <urn:test:s> <urn:test:p> 'written' } }"
+WRITTEN = "ASK { GRAPH <urn:test:g> { <urn:test:s> <urn:test:p> 'written' } }"
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+@pytest.fixture(scope="module")
+def store_path(v2_dir, tmp_path_factory):
+    path = tmp_path_factory.mktemp("safety") / "store"
+    corpus_store(path, SLICE).close()
+    return path
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = open_store(str(tmp_path / "store"))
+    store.update("INSERT DATA { GRAPH <urn:test:seed> { <urn:test:a> <urn:test:b> 1 } }")
+    yield store
+    store.close()
+
+
+def _client(store, **settings):
+    return create_app(Settings(**settings), store=store).test_client()
+
+
+def _ask(client, query: str) -> bool:
+    r = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/json"})
+    assert r.status_code == 200, r.data
+    return json.loads(r.data)["boolean"]
+
+
+@pytest.mark.parametrize("how", ["direct", "form"])
+def test_update_is_refused_without_a_configured_token(store, how):
+    client = _client(store)
+    if how == "direct":
+        r = client.post("/sparql", data=MARK, content_type="application/sparql-update")
+    else:
+        r = client.post("/sparql", data={"update": MARK})
+    assert r.status_code == 403
+    assert "read-only" in r.data.decode()
+    assert _ask(client, WRITTEN) is False
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer wrong", f"Basic {TOKEN}", TOKEN])
+def test_update_needs_the_right_bearer_token(store, authorization):
+    client = _client(store, update_token=TOKEN)
+    headers = {"Authorization": authorization} if authorization else {}
+    r = client.post("/sparql", data=MARK, content_type="application/sparql-update", headers=headers)
+    assert r.status_code == 401
+    assert r.headers["WWW-Authenticate"].startswith("Bearer")
+    assert _ask(client, WRITTEN) is False
+
+
+def test_update_with_the_token_is_applied(store):
+    client = _client(store, update_token=TOKEN)
+    r = client.post(
+        "/sparql",
+        data={"update": MARK},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    assert r.status_code == 204
+    assert _ask(client, WRITTEN) is True
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+        "select * where { service <http://example.org/sparql> { ?s ?p ?o } }",
+        "SELECT * { ?x ?y ?z OPTIONAL { SeRvIcE SILENT <http://example.org/> { ?s ?p ?o } } }",
+        "PREFIX ex: <http://example.org/>\nSELECT * WHERE {\n  SERVICE ?endpoint { ?s ?p ?o }\n}",
+    ],
+)
+def test_service_is_refused_with_a_reason(store, query):
+    r = _client(store).get("/sparql", query_string={"query": query})
+    assert r.status_code == 403
+    text = r.data.decode()
+    assert "SERVICE" in text and "TRIALKG_ALLOW_SERVICE" in text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { ?s ?p 'SERVICE <http://example.org/>' }",
+        'SELECT * WHERE { ?s ?p """LOAD <http://example.org/>\nSERVICE""" }',
+        "SELECT ?service WHERE { ?service ?p ?o } # SERVICE <http://example.org/>",
+        "PREFIX service: <http://example.org/service#>\nSELECT * WHERE { ?s service:load ?o }",
+        "SELECT * WHERE { ?s ?p <http://example.org/SERVICE> }",
+    ],
+)
+def test_the_word_service_elsewhere_is_not_refused(store, query):
+    r = _client(store).get("/sparql", query_string={"query": query})
+    assert r.status_code == 200, r.data
+
+
+@pytest.mark.parametrize(
+    "update",
+    ["LOAD <http://example.org/data.ttl>", "load silent <http://example.org/x> INTO GRAPH <urn:g>"],
+)
+def test_load_is_refused_even_with_the_token(store, update):
+    client = _client(store, update_token=TOKEN)
+    r = client.post(
+        "/sparql",
+        data=update,
+        content_type="application/sparql-update",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    assert r.status_code == 403
+    assert "LOAD" in r.data.decode() and "TRIALKG_ALLOW_LOAD" in r.data.decode()
+
+
+def test_service_allowed_when_configured_is_advertised(store):
+    client = _client(store, allow_service=True)
+    r = client.get("/sparql", headers={"Accept": "application/n-triples"})
+    assert "http://www.w3.org/ns/sparql-service-description#BasicFederatedQuery" in r.data.decode()
+
+
+def test_request_size_is_capped(store):
+    client = _client(store, max_request_bytes=2000)
+    padding = "#" + "x" * 3000 + "\n"
+    r = client.post("/sparql", data=padding + "ASK {}", content_type="application/sparql-query")
+    assert r.status_code == 413
+    r = client.get("/sparql", query_string={"query": padding + "ASK {}"})
+    assert r.status_code == 413
+    assert _ask(client, "ASK {}") is True
+
+
+def test_rows_are_capped(store_path, tmp_path):
+    store = open_store(str(store_path), read_only=True)
+    try:
+        client = _client(store, max_rows=7)
+        query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+        r = client.get("/sparql", query_string={"query": query}, headers={"Accept": "text/csv"})
+        assert r.status_code == 200
+        assert len(r.data.decode().splitlines()) == 1 + 7
+        assert r.headers["X-TrialKG-Row-Limit"] == "7"
+        small = client.get(
+            "/sparql", query_string={"query": query + " LIMIT 3"}, headers={"Accept": "text/csv"}
+        )
+        assert len(small.data.decode().splitlines()) == 1 + 3
+    finally:
+        store.close()
+
+
+@pytest.mark.slow
+def test_runaway_query_is_stopped_while_others_are_answered(store_path):
+    limit = 3.0
+    with serve(store_path, {"TRIALKG_QUERY_TIMEOUT": str(limit)}) as url:
+        expected = requests.get(
+            url, params={"query": COUNT_TRIALS}, headers={"Accept": "application/json"}, timeout=30
+        ).json()["results"]["bindings"][0]["n"]["value"]
+        runaway: dict = {}
+
+        def run_away() -> None:
+            start = time.monotonic()
+            response = requests.post(url, data={"query": RUNAWAY}, timeout=60)
+            runaway.update(response=response, seconds=time.monotonic() - start)
+
+        thread = threading.Thread(target=run_away)
+        thread.start()
+        time.sleep(0.3)
+        latencies = []
+        while thread.is_alive():
+            start = time.monotonic()
+            r = requests.get(
+                url,
+                params={"query": COUNT_TRIALS},
+                headers={"Accept": "application/json"},
+                timeout=30,
+            )
+            latencies.append(time.monotonic() - start)
+            assert r.status_code == 200
+            assert r.json()["results"]["bindings"][0]["n"]["value"] == expected
+        thread.join()
+        response = runaway["response"]
+        assert response.status_code == 503
+        assert f"{limit:g} s" in response.text and "Traceback" not in response.text
+        assert limit <= runaway["seconds"] < limit + 5
+        assert len(latencies) >= 3
+        assert max(latencies) < limit  # never waited for the runaway one
+        after = requests.get(url, params={"query": "ASK {}"}, timeout=30)
+        assert after.status_code == 200
