@@ -19,7 +19,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from kg.errors import RecordError
-from kg.mapper import MAPPER_VERSION, MappedTrial, _str, map_trial
+from kg.mapper import MAPPER_VERSION, MappedTrial, _decimal, _str, map_trial
 from kg.model import (
     Age,
     AgencyClass,
@@ -196,8 +196,8 @@ def sample_trial() -> Trial:
         eligibility=Eligibility(
             inclusion=["Age >= 18", "  "],
             exclusion=["Pregnancy"],
-            minimum_age=Age.parse("18 Years"),
-            maximum_age=Age.parse("6 Months"),
+            minimum_age=Age.parse("6 Months"),
+            maximum_age=Age.parse("75 Years"),
         ),
         locations=[
             Location(
@@ -341,9 +341,10 @@ def test_eligibility_criteria_and_ages(mapped: MappedTrial) -> None:
     assert ix[(t, TK.hasCriterion)] == [inc, exc]  # the blank inclusion item is skipped
     assert ix[(inc, RDF.type)] == [TK.InclusionCriterion]
     assert ix[(exc, TK.criterionText)] == [Literal("Pregnancy")]
-    assert ix[(t, TK.minimumAge)] == [Literal("P18Y", datatype=XSD.duration)]
-    assert ix[(t, TK.minimumAgeYears)] == [Literal("18.0", datatype=XSD.decimal)]
-    assert ix[(t, TK.maximumAgeYears)] == [Literal("0.5", datatype=XSD.decimal)]
+    assert ix[(t, TK.minimumAge)] == [Literal("P6M", datatype=XSD.duration)]
+    assert ix[(t, TK.minimumAgeYears)] == [Literal("0.5", datatype=XSD.decimal)]
+    assert ix[(t, TK.maximumAge)] == [Literal("P75Y", datatype=XSD.duration)]
+    assert ix[(t, TK.maximumAgeYears)] == [Literal("75.0", datatype=XSD.decimal)]
 
 
 def test_locations_contacts_references_links(mapped: MappedTrial) -> None:
@@ -411,9 +412,21 @@ def test_ids_no_iri_can_be_made_from_are_record_errors(change, field: str) -> No
     assert "NCT01234567.json" in str(err.value)
 
 
-@pytest.mark.parametrize("text", ["", "plain", "  spaced ", "ünïcödé ☤", "line\nbreak"])
-def test_plain_literal_is_rdflib_literal(text: str) -> None:
-    fast, slow = _str(text), Literal(text)
+@pytest.mark.parametrize(
+    ("make", "text", "datatype"),
+    [
+        (_str, "", None),
+        (_str, "plain", None),
+        (_str, "  spaced ", None),
+        (_str, "ünïcödé ☤", None),
+        (_str, "line\nbreak", None),
+        (lambda x: _decimal(float(x)), "-0.00001", XSD.decimal),
+        (lambda x: _decimal(float(x)), "39.78", XSD.decimal),
+        (lambda x: _decimal(float(x)), "18.0", XSD.decimal),
+    ],
+)
+def test_fast_literals_are_rdflib_literals(make, text: str, datatype) -> None:
+    fast, slow = make(text), Literal(text, datatype=datatype)
     assert fast == slow and hash(fast) == hash(slow) and fast.eq(slow)
     assert (fast.value, fast.datatype, fast.language, fast.ill_typed) == (
         slow.value,
