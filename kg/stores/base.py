@@ -6,20 +6,23 @@ Callers never ask which backend they have. Terms crossing this interface are rdf
 Design rules every backend honours (the contract suite in ``tests/test_store_contract.py``
 checks them against each one):
 
-* one named graph per trial; ``replace_graphs`` swaps each given graph's whole content in one
-  transaction, so a reader never sees half a trial and a crash leaves none;
+* one named graph per trial; ``replace_graphs`` swaps each given graph's whole content
+  atomically, so a reader never sees half a trial and a crash leaves none;
 * the default graph seen by ``query`` is the union of all named graphs unless
   ``default_graph_uris`` narrows it (as Fuseki's ``unionDefaultGraph``);
-* values reach SPARQL as ``bindings`` (``{"name": term}``), never spliced into the text.
+* values reach SPARQL as ``bindings`` (``{"name": term}``), never spliced into the text; as in
+  SEP-0007 (pyoxigraph's ``substitutions``) a bound variable must be one the query returns
+  (``SELECT *``, listed in the projection, or any variable of ASK/CONSTRUCT), else ``QueryError``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import BinaryIO, Literal, Protocol, runtime_checkable
+from typing import BinaryIO, Literal, NamedTuple, Protocol, runtime_checkable
 
-from rdflib.term import Identifier, Literal as RDFLiteral, URIRef
+from rdflib.term import Identifier, URIRef
+from rdflib.term import Literal as RDFLiteral
 
 Term = Identifier
 Triple = tuple[Term, Term, Term]
@@ -54,12 +57,23 @@ class QueryResult:
         return [row[i] for row in self.rows if row[i] is not None]
 
 
+class Serialized(NamedTuple):
+    """A query answer already serialised: the bytes, their media type and the kind of answer."""
+
+    body: bytes
+    media_type: str
+    kind: ResultKind
+
+
 @runtime_checkable
 class Store(Protocol):
     """A quad store that TrialKG loads into and queries."""
 
     def replace_graphs(self, graphs: Mapping[URIRef, Iterable[Triple]]) -> None:
-        """Replace each named graph's whole content with the given triples, all in one transaction."""
+        """Replace each named graph's whole content with the given triples (empty: remove it).
+
+        Each graph is swapped atomically (a reader sees the old trial or the new one, a crash
+        leaves one of them); the remote store sends a batch as one update request."""
         ...
 
     def remove_graphs(self, graphs: Iterable[URIRef]) -> None:
@@ -87,6 +101,21 @@ class Store(Protocol):
         ``QueryTimeout`` if it runs past ``timeout`` seconds."""
         ...
 
+    def query_serialized(
+        self,
+        sparql: str,
+        media_types: str | Sequence[str],
+        bindings: Mapping[str, Term] | None = None,
+        *,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        timeout: float | None = None,
+    ) -> Serialized:
+        """Like ``query`` but answers in bytes, in the first of ``media_types`` (preferred first)
+        that fits the answer (SPARQL results for SELECT/ASK, an RDF syntax for CONSTRUCT/DESCRIBE),
+        else the kind's default; the embedded store serialises natively, term by term in Rust."""
+        ...
+
     def update(self, sparql: str) -> None:
         """Run a SPARQL 1.1 Update (only callers that checked permission reach this)."""
         ...
@@ -110,4 +139,13 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-__all__ = ["QueryResult", "Quad", "RDFLiteral", "ResultKind", "Store", "Term", "Triple"]
+__all__ = [
+    "Quad",
+    "QueryResult",
+    "RDFLiteral",
+    "ResultKind",
+    "Serialized",
+    "Store",
+    "Term",
+    "Triple",
+]
