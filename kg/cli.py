@@ -71,7 +71,7 @@ def _pipeline(base, validator, report, batch_size=500, link=True, store=None):
     if link:
         from kg.linking import linker_for
 
-        linker = linker_for(store)
+        linker = linker_for(store, _iris(base)).link
     return Pipeline(
         iris=_iris(base),
         validator=VALIDATORS[validator](),
@@ -115,9 +115,20 @@ def ingest(store_location, base, report, validator, batch_size, prune, no_link, 
         pipeline = _pipeline(base, validator, report, batch_size, link=not no_link, store=store)
         with click.progressbar(length=0, label="ingesting", show_pos=True, file=sys.stderr) as bar:
             summary = pipeline.ingest(paths, store, prune=prune, progress=bar.update)
+        _update_relations(store, base, summary)
     finally:
         store.close()
     _print_summary(summary, label="ingest")
+
+
+def _update_relations(store, base, summary) -> None:
+    """Keep computed relations current when the store has them (``trialkg relate`` made them)."""
+    from kg.related import has_relations, update
+
+    iris = _iris(base)
+    if summary.changed_ids and has_relations(store, iris):
+        run = update(store, iris, summary.changed_ids)
+        click.echo(f"related: recomputed {run.recomputed} trials' relations", err=True)
 
 
 @cli.command()
@@ -158,13 +169,26 @@ def validate(base, report, validator, paths) -> None:
 )
 @click.option("--trial", "nct_id", help="Export one trial's named graph (NCT id).")
 @click.option(
+    "--sssom", is_flag=True, help="Export the links to external vocabularies as SSSOM TSV."
+)
+@click.option(
     "-o", "--output", type=click.File("wb"), default="-", help="Output file (default stdout)."
 )
-def export(store_location, base, fmt, nct_id, output) -> None:
+def export(store_location, base, fmt, nct_id, sssom, output) -> None:
     """Export the store (or one trial) as RDF, streamed where the format allows."""
     from kg.export import FORMATS
     from kg.export import export as run_export
     from kg.stores import open_store
+
+    if sssom:
+        from kg.linking.sssom import export_store
+
+        store = open_store(store_location)
+        try:
+            export_store(store, output, _iris(base))
+        finally:
+            store.close()
+        return
 
     if fmt not in FORMATS:
         raise click.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
@@ -322,6 +346,97 @@ def fetch(
         finally:
             store.close()
     _print_summary(summary, label="fetch")
+
+
+@cli.command()
+@STORE_OPTION
+@BASE_OPTION
+@click.option(
+    "--top", type=int, default=10, show_default=True, help="Related trials kept per trial."
+)
+def relate(store_location, base, top) -> None:
+    """Compute every trial's related trials (scores with reasons) from scratch."""
+    from kg.related import compute_all
+    from kg.stores import open_store
+
+    store = open_store(store_location)
+    try:
+        run = compute_all(store, _iris(base), top=top)
+    finally:
+        store.close()
+    click.echo(
+        f"relate: {run.trials} trials, {run.relations} relations "
+        f"(index {run.seconds_index:.1f} s, scoring {run.seconds_scoring:.1f} s)"
+    )
+
+
+@cli.command()
+@STORE_OPTION
+@BASE_OPTION
+@click.option("--top", type=int, default=10, show_default=True)
+@click.option("--computed-only", is_flag=True, help="Leave out relations the records state.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.argument("nct_id")
+def related(store_location, base, top, computed_only, fmt, nct_id) -> None:
+    """A trial's related trials with scores and the reasons behind each."""
+    import json
+
+    from kg.related import related_of
+    from kg.stores import open_store
+
+    store = open_store(store_location)
+    try:
+        items = related_of(store, _iris(base), nct_id, top=top, computed_only=computed_only)
+    finally:
+        store.close()
+    if fmt == "json":
+        click.echo(json.dumps(items, indent=2))
+        return
+    if not items:
+        click.echo(f"{nct_id}: no related trials (run `trialkg relate` to compute them)")
+    for item in items:
+        score = f"{item['score']:.3f}" if item["score"] is not None else "stated"
+        click.echo(f"{item['nct_id']}  {score}")
+        for reason in item["reasons"]:
+            amount = f"{reason['contribution']:.3f}" if reason["contribution"] is not None else ""
+            click.echo(f"    {amount:>7}  {reason['kind']:<18} {reason['entity'] or ''}")
+
+
+def _vocabulary_kinds() -> list[str]:
+    from kg.linking import VOCABULARY_LOADERS
+
+    return list(VOCABULARY_LOADERS)
+
+
+@cli.group()
+def vocab() -> None:
+    """External vocabularies (MeSH, MONDO, DOID, UNII…) that ingest links trials to."""
+
+
+@vocab.command("load")
+@STORE_OPTION
+@BASE_OPTION
+@click.option(
+    "--version", "version", help="Vocabulary version to record (default: from the file name)."
+)
+@click.argument("kind", type=click.Choice(_vocabulary_kinds()))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def vocab_load(store_location, base, version, kind, files) -> None:
+    """Load vocabulary FILES of KIND into the store's graph for it (replacing what was there)."""
+    from pathlib import Path
+
+    from kg.linking import load_vocabulary
+    from kg.stores import open_store
+
+    store = open_store(store_location)
+    try:
+        loaded = load_vocabulary(kind, [Path(f) for f in files], store, _iris(base), version)
+        store.flush()
+    finally:
+        store.close()
+    click.echo(f"{kind}: {len(loaded)} concepts, version {loaded.version}")
 
 
 def main() -> None:

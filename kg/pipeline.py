@@ -49,6 +49,7 @@ class Summary:
     triples: int = 0
     seconds: float = 0.0
     rejected_ids: list[str] = field(default_factory=list)
+    changed_ids: list[str] = field(default_factory=list)  # added or updated, for kg.related
 
     @property
     def loaded(self) -> int:
@@ -178,7 +179,9 @@ class Pipeline:
             if progress:
                 progress(len(batch))
         if prune:
-            summary.removed = self._prune(store, seen)
+            removed = self._prune(store, seen)
+            summary.removed = len(removed)
+            summary.changed_ids.extend(removed)
         store.flush()
         summary.seconds = time.perf_counter() - start
         return summary
@@ -230,6 +233,7 @@ class Pipeline:
                 continue
             graphs[mapped.graph] = mapped.triples
             summary.triples += len(mapped.triples)
+            summary.changed_ids.append(nct_id)
             if have is None:
                 summary.added += 1
             else:
@@ -237,13 +241,13 @@ class Pipeline:
         if graphs:
             store.replace_graphs(graphs)
 
-    def _prune(self, store: Store, seen: set[str]) -> int:
+    def _prune(self, store: Store, seen: set[str]) -> list[str]:
         prefix = str(self.iris.graph(""))
         stale = [g for g in store.graph_names() if str(g).startswith(prefix)]
         stale = [g for g in stale if str(g)[len(prefix) :] not in seen]
         if stale:
             store.remove_graphs(stale)
-        return len(stale)
+        return [str(g)[len(prefix) :] for g in stale]
 
 
 def _batches(items: Iterator, size: int) -> Iterator[list]:

@@ -258,6 +258,18 @@ class TK(DefinedNamespace):
     statedRelatedTrial: URIRef
     relatedTrial: URIRef
     relatedTrialTitle: URIRef
+    # computed relations (kg.related)
+    TrialRelation: URIRef
+    RelationReason: URIRef
+    computedRelatedTrial: URIRef
+    relates: URIRef
+    relationScore: URIRef
+    hasReason: URIRef
+    reasonKind: URIRef
+    reasonEntity: URIRef
+    contribution: URIRef
+    relationMethod: URIRef
+    relationKey: URIRef
     # order and provenance
     ordinal: URIRef
     mapperVersion: URIRef
@@ -372,8 +384,26 @@ class Iris:
     def keyword(self, name: str) -> URIRef:
         return self._iri("keyword", slug(name))
 
+    def city(self, key: str) -> URIRef:
+        """A city by ``kg.linking.places.city_key`` (``br/sao-paulo``): ``…/city/br/sao-paulo``."""
+        return self._iri("city", *key.split("/"))
+
     def browse_branch(self, abbrev: str) -> URIRef:
         return self._iri("browse-branch", abbrev)
+
+    def relation(self, a: str, b: str) -> URIRef:
+        """A computed relation between two trials; the same node whichever way it is asked."""
+        first, second = sorted((a, b))
+        return self._iri("relation", f"{first}-{second}")
+
+    def relation_reason(self, a: str, b: str, n: int) -> URIRef:
+        """The n-th reason of a computed relation."""
+        first, second = sorted((a, b))
+        return self._iri("relation", f"{first}-{second}", "reason", str(n))
+
+    def related_graph(self, nct_id: str) -> URIRef:
+        """The named graph holding one trial's computed top-k relations."""
+        return self._iri("related", nct_id)
 
     def vocabulary_graph(self, kind: str) -> URIRef:
         """The named graph a loaded external vocabulary lives in (``vocab/mesh``)."""

@@ -185,12 +185,10 @@ def test_fetch_writes_ndjson_and_ingest_replaces_updated_study(replay, tmp_path)
 
     store = open_store(store_path)
     try:
-        rows = list(
-            store.query(
-                "SELECT ?t WHERE { ?trial ?p ?t }",
-                {"trial": Iris().trial(nct_id), "p": TK.briefTitle},
-            ).rows
-        )
+        titles = store.query(
+            "SELECT ?trial ?p ?t WHERE { ?trial ?p ?t }",
+            {"trial": Iris().trial(nct_id), "p": TK.briefTitle},
+        ).values("t")
     finally:
         store.close()
-    assert [str(r[0]) for r in rows] == ["An updated title"]
+    assert [str(t) for t in titles] == ["An updated title"]

@@ -63,9 +63,9 @@ def test_reingest_changes_nothing(corpus_store, v2_dir):
 
 
 def _values(store, predicate: URIRef, nct_id: str) -> list:
-    q = "SELECT ?v WHERE { ?trial ?p ?v }"
+    q = "SELECT ?trial ?p ?v WHERE { ?trial ?p ?v }"  # pyoxigraph binds projected variables only
     result = store.query(q, {"trial": IRIS.trial(nct_id), "p": predicate})
-    return [row[0] for row in result.rows]
+    return result.values("v")
 
 
 def _count(store, predicate: URIRef, nct_id: str) -> int:
@@ -116,8 +116,8 @@ def test_store_says_what_the_json_says(corpus_store, path: Path):
 
     lead = _get(p, "sponsorCollaboratorsModule.leadSponsor")
     q = (
-        "SELECT ?name ?class WHERE { ?trial ?lead ?org . ?org ?named ?name . "
-        "OPTIONAL { ?org ?cls ?class } }"
+        "SELECT ?trial ?lead ?named ?cls ?name ?class WHERE { ?trial ?lead ?org . "
+        "?org ?named ?name . OPTIONAL { ?org ?cls ?class } }"
     )
     bindings = {
         "trial": IRIS.trial(nct_id),
@@ -125,11 +125,11 @@ def test_store_says_what_the_json_says(corpus_store, path: Path):
         "named": TK.organizationName,
         "cls": TK.agencyClass,
     }
-    rows = list(store.query(q, bindings).rows)
-    names = {str(r[0]) for r in rows}
+    rows = list(store.query(q, bindings).dicts())
+    names = {str(r["name"]) for r in rows}
     assert lead["name"].strip() in names
     if lead.get("class"):
-        assert code_iri(AgencyClass(lead["class"])) in {r[1] for r in rows}
+        assert code_iri(AgencyClass(lead["class"])) in {r.get("class") for r in rows}
 
     conditions = Counter(str(v) for v in _values(store, TK.conditionText, nct_id))
     expected = Counter(c.strip() for c in _get(p, "conditionsModule.conditions") or [] if c.strip())
