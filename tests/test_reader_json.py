@@ -352,6 +352,13 @@ def test_unknown_format_name_is_a_config_error() -> None:
             [],
             id="intro-dropped-mixed-sentence-is-item",
         ),
+        pytest.param(
+            "Inclusion Criteria:- Males with ED- Stable relationship Exclusion Criteria:- "
+            "Primary hypoactive sexual desire- History of life-threatening arrhythmia",
+            ["Males with ED", "Stable relationship"],
+            ["Primary hypoactive sexual desire", "History of life-threatening arrhythmia"],
+            id="flattened-onto-one-line",
+        ),
     ],
 )
 def test_split_criteria(text, inclusion, exclusion) -> None:

@@ -7,10 +7,12 @@ rules below are deliberately simple and predictable:
 
 - A *heading* names one list: "Inclusion Criteria:", "Key Exclusion Criteria", "EXCLUSION
   CRITERIA", "* INCLUSION CRITERIA:", "Disease-specific exclusion criteria:", "Inclusion
-  requirements for all subjects". It contains the word inclusion or exclusion among its first
-  four words and either ends with a colon or speaks of criteria/requirements without ending a
-  sentence. Text after the colon ("Exclusion Criteria: none") is an item. A heading naming both
-  ("Inclusion and Exclusion Criteria:") switches to neither list.
+  requirements for all subjects", "Pre-inclusion criteria :". It has the word inclusion or
+  exclusion among its first four words and speaks of criteria/requirements in a title (at most
+  eight words, no verb such as "apply", no closing period), or among its first eight words and
+  ends with a colon. Text after the colon ("Exclusion Criteria: none") is an item. A heading
+  naming both ("Inclusion and Exclusion Criteria:") keeps the current list; "Non-inclusion
+  criteria" (and "No inclusion / Exclusion Criteria") are exclusion headings.
 - An *item* starts at a top-level bullet line (``*``, ``-``, ``+``, ``•``, ``●``, ``1.``, ``1)``,
   ``a.``, ``(a)``, ``ii.``, also markdown-escaped as ``1\\.``) or at a plain line that does not
   directly continue an item. The bullet marker is removed and markdown backslash escapes are
@@ -19,6 +21,9 @@ rules below are deliberately simple and predictable:
   bullet) and so do plain lines directly under an item (wrapped text, "AST ≤ 2.5×ULN ..." under
   "Organ function as defined by the following criteria:"): they are joined to the parent with a
   single space. A threshold list means nothing without the line that introduces it.
+- A criteria text flattened onto one line by its source ("Inclusion Criteria:- Males- Stable
+  relationship Exclusion Criteria:- ...", seen in the registry) is first cut back into lines
+  at its headings and at "- " bullets glued to the previous word.
 - Lines before the first heading count as inclusion items only when the text has no inclusion
   heading at all (old NCI texts list "DISEASE CHARACTERISTICS" etc. with no heading); otherwise
   they are an introduction and stay only in the full ``criteria_text``.
@@ -37,9 +42,14 @@ _BULLET = re.compile(
 )
 _EMPHASIS = re.compile(r"^[#*_\s]+|[*_\s]+$")
 _KIND_WORD = re.compile(r"\b(inclusion|exclusion)\b", re.IGNORECASE)
-_LEADING_WORDS = re.compile(r"^(?:\S+\s+){0,3}?(?:inclusion|exclusion)\b", re.IGNORECASE)
+_LEADING_WORDS = re.compile(r"^(?:\S+\s+){0,3}?(?:\w+-)?(?:inclusion|exclusion)\b", re.IGNORECASE)
+_COLON_WORDS = re.compile(r"^(?:\S+\s+){0,7}?(?:\w+-)?(?:inclusion|exclusion)\b", re.IGNORECASE)
 _AFTER_COLON = re.compile(r"^(.{0,80}?criteri\w*)\s*(?:[:：]|-\s)\s*(\S.*)$", re.IGNORECASE)
 _BARE = re.compile(r"^(?:key |main )?(?:inclusion|exclusion) criteri\w*\W*$", re.IGNORECASE)
+_NON_INCLUSION = re.compile(r"^no[nt]?[\s-]*inclusion\b", re.IGNORECASE)
+_SENTENCE = re.compile(r"\b(?:apply|applies|may|will|must|should|are|is|be|met|meet)\b")
+_INLINE_HEADING = re.compile(r"\s*\b((?:key |main )?(?:inclusion|exclusion) criteria\s*:)", re.I)
+_INLINE_BULLET = re.compile(r"(?:(?<=\S)|\s+)- (?=[A-Z])")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~^=&])")
 
 INCLUSION = "inclusion"
@@ -65,21 +75,32 @@ def heading_kind(text: str) -> tuple[str, str | None] | None:
     ('exclusion', 'none')
     >>> heading_kind("Other inclusion/exclusion criteria may apply.") is None
     True
+    >>> heading_kind("Other exclusion criteria apply according to the label") is None
+    True
     """
     clean = _EMPHASIS.sub("", text)
-    if len(clean) > 120 or not _LEADING_WORDS.match(clean):
+    leading = _COLON_WORDS if clean.endswith((":", "：")) else _LEADING_WORDS
+    if len(clean) > 120 or not leading.match(clean):
         return None
     words = {w.lower() for w in _KIND_WORD.findall(clean)}
     kind = MIXED if len(words) > 1 else words.pop()
+    if _NON_INCLUSION.match(clean):  # "Non-inclusion criteria", "No inclusion / Exclusion"
+        kind = EXCLUSION
     trailing = None
     tail = _AFTER_COLON.match(clean)
     if tail:
         trailing = tail.group(2).strip()
     elif clean.endswith((":", "：", "-")) or _BARE.match(clean):
         pass
-    else:
+    else:  # no colon: a heading only if it reads like a title, not like a sentence
         low = clean.lower()
-        if not ("criteri" in low or "requirement" in low) or clean.endswith((".", ";")):
+        if (
+            kind == MIXED
+            or not ("criteri" in low or "requirement" in low)
+            or clean.endswith((".", ";"))
+            or len(clean.split()) > 8
+            or _SENTENCE.search(low)
+        ):
             return None
     return kind, trailing
 
@@ -88,7 +109,9 @@ def split_criteria(text: str | None) -> tuple[list[str], list[str]]:
     """The inclusion and exclusion items of a criteria text (see the module docstring)."""
     if not text:
         return [], []
-    lists: dict[str, list[str]] = {INCLUSION: [], EXCLUSION: [], MIXED: [], "": []}
+    if "\n" not in text.strip() and _INLINE_HEADING.search(text):
+        text = _INLINE_BULLET.sub("\n- ", _INLINE_HEADING.sub(r"\n\1\n", text))
+    lists: dict[str, list[str]] = {INCLUSION: [], EXCLUSION: [], "": []}
     current = ""  # the list being filled; "" is the text before any heading
     seen_inclusion = False
     item: list[str] | None = None  # parts of the item being built
@@ -118,7 +141,9 @@ def split_criteria(text: str | None) -> tuple[list[str], list[str]]:
         )
         if heading:
             flush()
-            current, trailing = heading
+            kind, trailing = heading
+            if kind != MIXED:  # "Inclusion and Exclusion Criteria:" keeps the list it is in
+                current = kind
             seen_inclusion = seen_inclusion or current == INCLUSION
             top_indent = None
             if trailing:

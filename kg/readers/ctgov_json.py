@@ -298,6 +298,9 @@ def _kind(value: Any) -> str:
 
 
 _EMPTY: Mapping[str, Any] = {}
+_CONTACT_KEYS = ("name", "phone", "phoneExt", "email")
+_LOCATION_KEYS = ("facility", "city", "state", "zip", "country")
+_OUTCOME_KEYS = ("measure", "description", "timeFrame")
 
 
 @lru_cache(maxsize=65536)
@@ -350,6 +353,14 @@ class _StudyReader:
         if value is None or isinstance(value, str):
             return value
         raise self.fail(f"{at}.{key}", f"expected text, got {_kind(value)} {value!r}")
+
+    def strs(self, m: Mapping[str, Any], keys: tuple[str, ...], at: str) -> list[str | None]:
+        """Several optional text fields at once (the hot path: sites, contacts, outcomes)."""
+        values = [m.get(key) for key in keys]
+        for value, key in zip(values, keys, strict=True):
+            if value is not None and value.__class__ is not str:
+                raise self.fail(f"{at}.{key}", f"expected text, got {_kind(value)} {value!r}")
+        return values
 
     def texts(self, m: Mapping[str, Any], key: str, at: str) -> list[str]:
         values = self.lst(m, key, at)
@@ -632,15 +643,15 @@ class _StudyReader:
             (OutcomeKind.OTHER, "otherOutcomes"),
         ):
             for where, o in self.objs(m, key, at):
-                measure = self.text(o, "measure", where)
+                measure, description, time_frame = self.strs(o, _OUTCOME_KEYS, where)
                 if measure is None:
                     raise self.fail(f"{where}.measure", "an outcome without a measure")
                 outcomes.append(
                     Outcome(
                         kind=kind,
                         measure=measure,
-                        description=self.text(o, "description", where),
-                        time_frame=self.text(o, "timeFrame", where),
+                        description=description,
+                        time_frame=time_frame,
                     )
                 )
         trial.outcomes = outcomes
@@ -664,12 +675,13 @@ class _StudyReader:
         )
 
     def _contact(self, c: Mapping[str, Any], where: str) -> Contact:
+        name, phone, ext, email = self.strs(c, _CONTACT_KEYS, where)
         return Contact(
-            name=self.text(c, "name", where),
+            name=name,
             role=self.code(ContactRole, c, "role", where),
-            phone=self.text(c, "phone", where),
-            phone_ext=self.text(c, "phoneExt", where),
-            email=self.text(c, "email", where),
+            phone=phone,
+            phone_ext=ext,
+            email=email,
         )
 
     def _contacts(self, trial: Trial, m: Mapping[str, Any], at: str) -> None:
@@ -686,14 +698,16 @@ class _StudyReader:
         ]
         locations = []
         for where, loc in self.objs(m, "locations", at):
+            facility, city, state, zip_code, country = self.strs(loc, _LOCATION_KEYS, where)
             geo = self.obj(loc, "geoPoint", where)
+            contacts = loc.get("contacts")
             locations.append(
                 Location(
-                    facility=self.text(loc, "facility", where),
-                    city=self.text(loc, "city", where),
-                    state=self.text(loc, "state", where),
-                    zip=self.text(loc, "zip", where),
-                    country=self.text(loc, "country", where),
+                    facility=facility,
+                    city=city,
+                    state=state,
+                    zip=zip_code,
+                    country=country,
                     status=self.code(RecruitmentStatus, loc, "status", where),
                     geo=GeoPoint(
                         self.number(geo, "lat", f"{where}.geoPoint"),
@@ -701,7 +715,9 @@ class _StudyReader:
                     )
                     if geo
                     else None,
-                    contacts=[self._contact(c, cw) for cw, c in self.objs(loc, "contacts", where)],
+                    contacts=[self._contact(c, cw) for cw, c in self.objs(loc, "contacts", where)]
+                    if contacts
+                    else [],
                 )
             )
         trial.locations = locations
