@@ -10,7 +10,7 @@ worker processes import it too).
 >>> type(store).__name__, len(store)
 ('MemoryStore', 0)
 >>> sorted(STORES)
-['memory', 'oxigraph']
+['memory', 'oxigraph', 'remote']
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ def _remote(location: str, **options: Any) -> Store:
 STORES: dict[str, Callable[..., Store]] = {
     "memory": _memory,
     "oxigraph": _oxigraph,
+    "remote": _remote,
 }
 
 
