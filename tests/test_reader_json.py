@@ -302,6 +302,23 @@ def test_zip_refuses_escaping_members(tmp_path, corpus) -> None:
     assert trial.source.entry == "ok/NCT.json"
 
 
+def test_damaged_gzip_and_zip_member_are_reported(tmp_path, corpus) -> None:
+    body = json.dumps(_study(corpus)).encode()
+    (tmp_path / "a.json.gz").write_bytes(gzip.compress(body)[:-30])  # cut before the end
+    archive = tmp_path / "b.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("NCT.json", body)
+    raw = archive.read_bytes()
+    at = raw.index(body[:40]) + 20
+    archive.write_bytes(raw[:at] + b"X" + raw[at + 1 :])  # same length, wrong CRC
+    (tmp_path / "c.json").write_bytes(body)
+    results = list(read_paths([tmp_path]))
+    gz, member = _errors(results)
+    assert gz.file == str(tmp_path / "a.json.gz") and "cannot be read" in gz.reason
+    assert member.file == f"{archive}:NCT.json" and "cannot be read" in member.reason
+    assert [t.nct_id for t in _trials(results)] == [corpus[0][0].stem]
+
+
 def test_unknown_format_name_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="ctgov-json"):
         list(read_paths(["x"], fmt="nope"))

@@ -16,7 +16,7 @@ from typing import Protocol, runtime_checkable
 
 from kg.errors import ConfigError, RecordError
 from kg.model import Trial
-from kg.readers.archive import Entry, iter_entries
+from kg.readers.archive import READ_ERRORS, Entry, iter_entries
 from kg.readers.ctgov_json import CtgovJsonReader
 from kg.readers.ctgov_xml import CtgovXmlReader
 from kg.readers.trial_card import TrialCardReader
@@ -59,7 +59,7 @@ def reader_for(entry: Entry) -> Reader | None:
             return reader
     try:
         head = entry.head()
-    except (OSError, EOFError):
+    except READ_ERRORS:
         return None
     for reader in READERS.values():
         if reader.sniff(head):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import os
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -20,6 +21,8 @@ from typing import BinaryIO
 from kg.errors import RecordError
 
 SNIFF_BYTES = 4096
+READ_ERRORS: tuple[type[Exception], ...] = (OSError, EOFError, zlib.error, zipfile.BadZipFile)
+"""What reading a damaged file, gzip stream or zip member raises (bad CRC, truncated deflate)."""
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ from kg.model import (
     Trial,
     WhoMasked,
 )
-from kg.readers.archive import Entry, iter_entries
+from kg.readers.archive import READ_ERRORS, Entry, iter_entries
 from kg.readers.criteria import split_criteria
 
 FORMAT = "ctgov-json"
@@ -129,7 +129,7 @@ class CtgovJsonReader:
         """The studies of one file or zip member."""
         try:
             stream = entry.open()
-        except OSError as exc:
+        except READ_ERRORS as exc:
             yield RecordError(entry.label, f"cannot be opened: {exc}")
             return
         with stream:
@@ -138,7 +138,7 @@ class CtgovJsonReader:
                     yield from _read_lines(stream, entry)
                 else:
                     yield from _read_document(stream, entry)
-            except (OSError, EOFError) as exc:  # corrupt gzip or zip member
+            except READ_ERRORS as exc:  # corrupt gzip or zip member
                 yield RecordError(entry.label, f"cannot be read: {exc}")
 
 
@@ -230,9 +230,14 @@ def _stream_document(stream: BinaryIO, entry: Entry) -> Iterator[Result]:
             yield study_to_trial(study, _source(entry, where.format(count)))
             count += 1
     except ijson.JSONError as exc:
+        message = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        try:
+            where = f", before byte {stream.tell()}"  # the parser reads ahead in blocks
+        except (OSError, ValueError):
+            where = ""
         yield RecordError(
             entry.label,
-            f"invalid JSON after {count} studies: {exc}",
+            f"invalid JSON after {count} studies{where}: {message}",
             hint="the file may be truncated; the studies before this point were read",
         )
 

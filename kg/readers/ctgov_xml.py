@@ -89,7 +89,7 @@ from kg.model import (
     Trial,
     WhoMasked,
 )
-from kg.readers.archive import Entry, iter_entries
+from kg.readers.archive import READ_ERRORS, Entry, iter_entries
 from kg.readers.criteria import split_criteria
 
 FORMAT = "ctgov-xml"
@@ -204,7 +204,7 @@ class CtgovXmlReader:
         try:
             with entry.open() as stream:
                 data = stream.read()
-        except (OSError, EOFError) as exc:
+        except READ_ERRORS as exc:
             yield RecordError(entry.label, f"cannot be read: {exc}")
             return
         yield parse_record(data, source)

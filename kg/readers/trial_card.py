@@ -74,7 +74,7 @@ from kg.model import (
     TimePerspective,
     Trial,
 )
-from kg.readers.archive import Entry, iter_entries
+from kg.readers.archive import READ_ERRORS, Entry, iter_entries
 from kg.readers.criteria import split_criteria
 
 FORMAT = "trial-card"
@@ -154,7 +154,7 @@ class TrialCardReader:
         try:
             with entry.open() as stream:
                 data = stream.read()
-        except (OSError, EOFError) as exc:
+        except READ_ERRORS as exc:
             yield RecordError(entry.label, f"cannot be read: {exc}")
             return
         try:
