@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
+from defusedxml import ElementTree
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
@@ -56,6 +57,7 @@ from kg.model import (
     StudyType,
     Trial,
 )
+from kg.readers import read_paths
 from kg.readers.ctgov_json import CtgovJsonReader
 from kg.vocab import (
     DCTERMS,
@@ -72,7 +74,7 @@ from kg.vocab import (
     mesh_iri,
     registry_page,
 )
-from tests.conftest import V2_FILES
+from tests.conftest import V2_FILES, XML_FILES
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 GOLDEN_IDS = {
@@ -80,7 +82,7 @@ GOLDEN_IDS = {
     "NCT02293343": "observational, completed, groups instead of arms",
     "NCT00603785": "withdrawn before enrolment",
     "NCT01691079": "has results",
-    "NCT00668096": "38 sites",
+    "NCT05826366": "32 sites",
 }
 INGESTED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 STANDARD = tuple(str(ns) for ns in (RDF, RDFS, SKOS, PROV, DCTERMS, XSD, SCHEMA, OWL))
@@ -119,6 +121,24 @@ def read_v2(path: Path) -> Trial:
     [trial] = list(CtgovJsonReader().read(path))
     assert not isinstance(trial, RecordError), str(trial)
     return trial
+
+
+def read_one(path: Path) -> Trial:
+    """The single trial a file of any known format holds."""
+    [trial] = list(read_paths([path]))
+    assert not isinstance(trial, RecordError), str(trial)
+    return trial
+
+
+def assert_well_formed(mapped: MappedTrial) -> None:
+    """No blank nodes, no repeated triple, only declared terms, arms inside their own trial."""
+    assert not [t for t in mapped.triples if any(isinstance(x, BNode) for x in t)]
+    assert len(set(mapped.triples)) == len(mapped.triples)
+    assert vocabulary_problems(mapped) == []
+    ix, t = index(mapped), IRIS.trial(mapped.nct_id)
+    interventions = set(ix[(t, TK.hasIntervention)])
+    for arm in ix[(t, TK.hasArm)]:
+        assert set(ix[(arm, TK.armIntervention)]) <= interventions
 
 
 def as_graph(mapped: MappedTrial) -> Graph:
@@ -453,9 +473,7 @@ def test_other_base_moves_every_minted_iri() -> None:
 def test_v2_record_maps_to_what_its_json_says(path: Path) -> None:
     study = json.loads(path.read_text(encoding="utf-8"))
     mapped = map_trial(read_v2(path), IRIS, ingested_at=INGESTED)
-    assert not [t for t in mapped.triples if any(isinstance(x, BNode) for x in t)]
-    assert len(set(mapped.triples)) == len(mapped.triples)
-    assert vocabulary_problems(mapped) == []
+    assert_well_formed(mapped)
 
     p = study["protocolSection"]
     ident, status, design = p["identificationModule"], p["statusModule"], p["designModule"]
@@ -516,18 +534,37 @@ def test_v2_record_maps_to_what_its_json_says(path: Path) -> None:
         TK.hasLocation: len(p.get("contactsLocationsModule", {}).get("locations", [])),
     }
     assert {pred: len(ix[(t, pred)]) for pred in counts} == counts
+    # every arm that names interventions links to one (true of the whole v2 corpus)
+    for n, arm in enumerate(arms.get("armGroups", []), 1):
+        linked = ix[(IRIS.part(nct, "arm", n), TK.armIntervention)]
+        assert bool(linked) == bool(arm.get("interventionNames")), arm["label"]
 
-    interventions = set(ix[(t, TK.hasIntervention)])
-    for arm in ix[(t, TK.hasArm)]:
-        assert set(ix[(arm, TK.armIntervention)]) <= interventions
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", XML_FILES, ids=[p.stem for p in XML_FILES])
+def test_legacy_xml_record_maps_to_what_its_xml_says(path: Path) -> None:
+    root = ElementTree.parse(path).getroot()
+    mapped = map_trial(read_one(path), IRIS, ingested_at=INGESTED)
+    assert_well_formed(mapped)
+    nct = root.findtext("id_info/nct_id")
+    ix, t = index(mapped), IRIS.trial(nct)
+    assert mapped.nct_id == nct
+    assert ix[(t, RDFS.label)] == [Literal(root.findtext("brief_title").strip())]
+    stated = list(dict.fromkeys(c.text.strip() for c in root.iter("condition") if c.text.strip()))
+    assert ix[(t, TK.conditionText)] == [Literal(c) for c in stated]
+    counts = {
+        TK.hasArm: len(root.findall("arm_group")),
+        TK.hasIntervention: len(root.findall("intervention")),
+        TK.hasLocation: len(root.findall("location")),
+    }
+    assert {pred: len(ix[(t, pred)]) for pred in counts} == counts
 
 
 # --------------------------------------------------------------------------- goldens
 
 
-@pytest.mark.parametrize("nct_id", list(GOLDEN_IDS), ids=list(GOLDEN_IDS))
-def test_golden(nct_id: str, v2_dir: Path) -> None:
-    mapped = map_trial(read_v2(v2_dir / f"{nct_id}.json"), IRIS, ingested_at=INGESTED)
+def check_golden(mapped: MappedTrial) -> None:
+    nct_id = mapped.nct_id
     actual = as_graph(mapped)
     golden = GOLDEN_DIR / f"{nct_id}.ttl"
     if os.environ.get("TRIALKG_UPDATE_GOLDENS") == "1":
@@ -543,6 +580,19 @@ def test_golden(nct_id: str, v2_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("nct_id", list(GOLDEN_IDS), ids=list(GOLDEN_IDS))
+def test_golden(nct_id: str, v2_dir: Path) -> None:
+    check_golden(map_trial(read_v2(v2_dir / f"{nct_id}.json"), IRIS, ingested_at=INGESTED))
+
+
+def test_golden_trial_card(seed_card: Path) -> None:
+    """The seed trial card (NCT04590118): the only source that states related trials."""
+    mapped = map_trial(read_one(seed_card), IRIS, ingested_at=INGESTED)
+    assert_well_formed(mapped)
+    assert len(index(mapped)[(IRIS.trial("NCT04590118"), TK.statedRelatedTrial)]) == 5
+    check_golden(mapped)
+
+
+@pytest.mark.parametrize("nct_id", list(GOLDEN_IDS), ids=list(GOLDEN_IDS))
 def test_triples_load_into_oxigraph_as_one_named_graph(nct_id: str, v2_dir: Path) -> None:
     """Every term survives N-Triples into the default store, in the trial's own graph."""
     mapped = map_trial(read_v2(v2_dir / f"{nct_id}.json"), IRIS, ingested_at=INGESTED)
@@ -552,8 +602,8 @@ def test_triples_load_into_oxigraph_as_one_named_graph(nct_id: str, v2_dir: Path
     store.load(ntriples, format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=graph)
     assert len(store) == len(mapped.triples)
     assert len(list(store.quads_for_pattern(None, None, None, graph))) == len(mapped.triples)
-    [[age]] = store.query(
-        "SELECT ?age WHERE { ?t <https://w3id.org/trialkg/ontology#minimumAgeYears> ?age }",
+    [[nct]] = store.query(
+        "SELECT ?id WHERE { ?t <https://w3id.org/trialkg/ontology#nctId> ?id }",
         use_default_graph_as_union=True,
     )
-    assert float(age.value) > 0
+    assert nct.value == nct_id
