@@ -1,0 +1,408 @@
+"""Linking trials to external vocabularies: the ``Linker`` (Trial -> triples), ``load_vocabulary``.
+
+Vocabularies are loaded once into the store, each into its own named graph
+(``Iris.vocabulary_graph(kind)``) as SKOS; :meth:`Linker.from_store` rebuilds the matching
+indexes from those graphs, so a vocabulary loaded into a store is used by every later ingest into
+it. :meth:`Linker.link` is pure given the loaded vocabularies and returns the triples to add to a
+trial's named graph: MeSH for conditions and interventions (the registry's own indexing first,
+lexical matching otherwise), MONDO/DOID/UMLS/SNOMED CT/ICD-10-CM/NCIT through the cross-reference
+tables, UNII/DrugBank/ChEBI for drugs, organisation keys and curated ROR/Wikidata ids, ISO 3166
+country codes, cities and GeoSPARQL points. Every link carries a ``tk:Link`` node (see
+:mod:`kg.linking.links`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS
+
+from kg.errors import ConfigError
+from kg.linking import drugs, mesh, xrefs
+from kg.linking.concepts import Concept, Vocabulary, from_triples, iri, to_triples
+from kg.linking.lexical import LexicalIndex, Match
+from kg.linking.links import Link
+from kg.linking.organizations import CuratedOrganization, organization_key
+from kg.linking.places import city_key, country_code, wkt_point
+from kg.model import InterventionType, Trial
+from kg.vocab import GEO, TK, Iris
+
+Loader = Callable[[Path, str | None], Vocabulary]
+
+VOCABULARY_LOADERS: dict[str, Loader] = {
+    "mesh": mesh.load,
+    "mesh-scr": mesh.load,
+    "mondo": lambda path, version: xrefs.load("mondo", path, version),
+    "doid": lambda path, version: xrefs.load("doid", path, version),
+    "unii": drugs.load_unii,
+    "drugbank": drugs.load_drugbank,
+    "chebi": drugs.load_chebi,
+}
+"""Vocabulary kind -> loader; ``trialkg vocab load KIND FILE`` offers exactly these kinds."""
+
+CONDITION_BRANCHES = ("C", "F03")
+"""MeSH tree branches a condition may link to: Diseases, and Mental Disorders."""
+INTERVENTION_BRANCHES = ("D",)
+"""MeSH tree branches a drug or biological may link to: Chemicals and Drugs."""
+DRUG_TYPES = frozenset(
+    {
+        InterventionType.DRUG,
+        InterventionType.BIOLOGICAL,
+        InterventionType.DIETARY_SUPPLEMENT,
+        InterventionType.COMBINATION_PRODUCT,
+        InterventionType.GENETIC,
+    }
+)
+GENERIC_DEPTH = 2
+"""A single word matched inside a longer text is not linked to a descriptor this near the top of
+its tree (Neoplasms, Disease, Syndrome): such words qualify, they do not name the condition."""
+
+
+def load_vocabulary(
+    kind: str, paths: Iterable[Path], store, iris: Iris, version: str | None = None
+) -> Vocabulary:
+    """Load vocabulary files of one kind and replace its named graph in ``store`` with them."""
+    loader = VOCABULARY_LOADERS.get(kind)
+    if loader is None:
+        raise ConfigError(
+            f"unknown vocabulary kind {kind!r}; one of: {', '.join(VOCABULARY_LOADERS)}"
+        )
+    vocabulary = Vocabulary(kind, "")
+    for path in paths:
+        part = loader(Path(path), version)
+        part.kind = kind
+        vocabulary.merge(part)
+    graph = iris.vocabulary_graph(kind)
+    store.replace_graphs({graph: list(to_triples(vocabulary, graph))})
+    return vocabulary
+
+
+def vocabularies_in(store, iris: Iris) -> list[Vocabulary]:
+    """Every vocabulary loaded into ``store``, rebuilt from its named graph."""
+    names = {str(g) for g in store.graph_names()}
+    found = []
+    for kind in VOCABULARY_LOADERS:
+        graph = iris.vocabulary_graph(kind)
+        if str(graph) in names:
+            found.append(from_triples(kind, ((s, p, o) for s, p, o, _ in store.triples(graph))))
+    return found
+
+
+def linker_for(store, iris: Iris | None = None, **options) -> Linker:
+    """The linker an ingest into ``store`` uses: every vocabulary loaded there."""
+    if store is None:
+        return Linker(**options)
+    return Linker.from_store(store, iris or Iris(), **options)
+
+
+def _depth(concept: Concept) -> int:
+    return min((n.count(".") + 1 for n in concept.tree_numbers), default=99)
+
+
+class Linker:
+    """Links trials to the given vocabularies; build once (indexes are built here), link many."""
+
+    def __init__(
+        self,
+        vocabularies: Iterable[Vocabulary] = (),
+        *,
+        organizations: Mapping[str, CuratedOrganization] | None = None,
+    ) -> None:
+        vocabularies = list(vocabularies)
+        self.versions = {v.kind: v.version for v in vocabularies}
+        self.organizations = dict(organizations or {})
+        self.mesh: dict[str, Concept] = {}
+        for v in vocabularies:
+            if v.kind in ("mesh", "mesh-scr"):
+                self.mesh.update(v.concepts)
+        self.conditions = LexicalIndex(self._rows(CONDITION_BRANCHES, scr=False))
+        self.interventions = LexicalIndex(self._rows(INTERVENTION_BRANCHES, scr=True))
+        self._generic = {
+            c.id
+            for c in self.mesh.values()
+            if c.tree_numbers
+            and (_depth(c) <= GENERIC_DEPTH or all(n.startswith("C23") for n in c.tree_numbers))
+        }
+        self.xrefs = xrefs.XrefIndex([v for v in vocabularies if v.kind in ("mondo", "doid")])
+        self.drugs = drugs.DrugIndex(
+            [v for v in vocabularies if v.kind in ("unii", "drugbank", "chebi")]
+        )
+
+    @classmethod
+    def from_store(cls, store, iris: Iris, **options) -> Linker:
+        """A linker over every vocabulary in ``store`` (with none: countries, orgs, geo only)."""
+        return cls(vocabularies_in(store, iris), **options)
+
+    def _rows(self, branches: tuple[str, ...], *, scr: bool) -> Iterable[tuple[str, str, bool]]:
+        for concept in self.mesh.values():
+            if concept.tree_numbers:
+                if not any(n.startswith(branches) for n in concept.tree_numbers):
+                    continue
+            elif not (scr and concept.id.startswith("mesh:C")):
+                continue
+            yield concept.id, concept.label, True
+            for synonym in concept.synonyms:
+                yield concept.id, synonym, False
+
+    def _version(self, kind: str) -> str:
+        name = {"mesh": "MeSH", "mondo": "MONDO", "doid": "DOID", "unii": "FDA UNII"}.get(
+            kind, kind
+        )
+        return f"{name} {self.versions.get(kind) or 'unknown'}"
+
+    # ------------------------------------------------------------------ matching (pure)
+
+    def condition_matches(self, trial: Trial) -> list[tuple[str, Match]]:
+        """Lexical MeSH matches for a trial's conditions (tokens too) and keywords (whole only)."""
+        found: list[tuple[str, Match]] = []
+        for i, text in enumerate(trial.conditions):
+            found += [(f"conditions[{i}]", m) for m in self.conditions.match(text) if self._keep(m)]
+        for i, text in enumerate(trial.keywords):
+            found += [(f"keywords[{i}]", m) for m in self.conditions.match(text, tokens=False)]
+        return _first_per_target(found)
+
+    def intervention_matches(self, names: list[str]) -> list[Match]:
+        """Lexical MeSH matches for one intervention's name and other names (main name first)."""
+        for name in names:
+            whole = self.interventions.lookup(name)
+            if whole:
+                return [whole]
+        return [m for m in self.interventions.spot(names[0]) if self._keep(m)] if names else []
+
+    def _keep(self, match: Match) -> bool:
+        return not (
+            match.method == "token" and " " not in match.text and match.target in self._generic
+        )
+
+    # ------------------------------------------------------------------ triples
+
+    def link(self, trial: Trial, iris: Iris) -> list[tuple]:
+        """The extra triples for ``trial``'s named graph: links, their provenance, places."""
+        links: list[Link] = []
+        links += self._condition_links(trial, iris)
+        links += self._intervention_links(trial, iris)
+        links += self._organization_links(trial, iris)
+        out: list[tuple] = []
+        for link in dict.fromkeys(links):
+            out += link.triples(iris, trial.nct_id)
+        out += self._place_triples(trial, iris)
+        return list(dict.fromkeys(out))
+
+    __call__ = link  # the pipeline's LinkFn: linker(trial, iris) -> triples
+
+    def _registry_version(self, trial: Trial) -> str:
+        held = f" {trial.version_holder}" if trial.version_holder else ""
+        return f"ClinicalTrials.gov MeSH indexing{held}"
+
+    def _condition_links(self, trial: Trial, iris: Iris) -> list[Link]:
+        s = iris.trial(trial.nct_id)
+        links: list[Link] = []
+        linked: list[str] = []
+        if trial.condition_browse.meshes:
+            for i, term in enumerate(trial.condition_browse.meshes):
+                target = mesh.curie(term.id)
+                linked.append(target)
+                field = f"derivedSection.conditionBrowseModule.meshes[{i}]"
+                links.append(
+                    Link(
+                        s,
+                        TK.conditionMesh,
+                        iri(target),
+                        "registry",
+                        1.0,
+                        self._registry_version(trial),
+                        field,
+                        term.term,
+                    )
+                )
+        else:
+            for field, m in self.condition_matches(trial):
+                linked.append(m.target)
+                links.append(
+                    Link(
+                        s,
+                        TK.conditionMesh,
+                        iri(m.target),
+                        f"lexical-{m.method}",
+                        m.score,
+                        self._version("mesh"),
+                        field,
+                        m.text,
+                    )
+                )
+        for target in dict.fromkeys(linked):
+            for ref in self.xrefs.lookup(target):
+                version = f"{self._version(ref.kind)}"
+                links.append(
+                    Link(iri(ref.subject), SKOS.exactMatch, iri(ref.target), "xref", 1.0, version)
+                )
+        return links
+
+    def _intervention_links(self, trial: Trial, iris: Iris) -> list[Link]:
+        s = iris.trial(trial.nct_id)
+        links: list[Link] = []
+        mesh_ids: list[str] = []
+        for i, term in enumerate(trial.intervention_browse.meshes):
+            target = mesh.curie(term.id)
+            mesh_ids.append(target)
+            field = f"derivedSection.interventionBrowseModule.meshes[{i}]"
+            links.append(
+                Link(
+                    s,
+                    TK.interventionMesh,
+                    iri(target),
+                    "registry",
+                    1.0,
+                    self._registry_version(trial),
+                    field,
+                    term.term,
+                )
+            )
+        for n, iv in enumerate(trial.interventions, 1):
+            if iv.type is not None and iv.type not in DRUG_TYPES:
+                continue
+            names = [x.strip() for x in [iv.name, *iv.other_names] if x and x.strip()]
+            if not names:
+                continue
+            field = f"interventions[{n - 1}]"
+            node = iris.part(trial.nct_id, "intervention", n)
+            if not trial.intervention_browse.meshes:
+                for m in self.intervention_matches(names):
+                    mesh_ids.append(m.target)
+                    links.append(
+                        Link(
+                            s,
+                            TK.interventionMesh,
+                            iri(m.target),
+                            f"lexical-{m.method}",
+                            m.score,
+                            self._version("mesh"),
+                            field,
+                            m.text,
+                        )
+                    )
+            ids: list[str] = []
+            for kind in ("unii", "drugbank"):
+                hit = self.drugs.lookup(kind, names)
+                if hit:
+                    ids.append(hit[0])
+                    score = 0.95 if hit[1] == names[0] else 0.9
+                    links.append(
+                        Link(
+                            node,
+                            SKOS.closeMatch,
+                            iri(hit[0]),
+                            "name-exact",
+                            score,
+                            self._version(kind),
+                            field,
+                            hit[1],
+                        )
+                    )
+            for source in dict.fromkeys([*ids, *mesh_ids]):
+                for chebi in sorted(self.drugs.chebi.get(source, ())):
+                    links.append(
+                        Link(
+                            iri(source),
+                            SKOS.exactMatch,
+                            iri(chebi),
+                            "xref",
+                            1.0,
+                            self._version("drugbank" if source.startswith("drugbank") else "chebi"),
+                        )
+                    )
+        return links
+
+    def _organization_links(self, trial: Trial, iris: Iris) -> list[Link]:
+        links: list[Link] = []
+        orgs = [trial.organization, trial.lead_sponsor, *trial.collaborators]
+        for org in orgs:
+            if org is None or not org.name or not org.name.strip():
+                continue
+            curated = self.organizations.get(organization_key(org.name))
+            if curated is None:
+                continue
+            node = iris.organization(org.name)
+            for curie in (
+                f"ror:{curated.ror}" if curated.ror else None,
+                f"wikidata:{curated.wikidata}" if curated.wikidata else None,
+            ):
+                if curie:
+                    links.append(
+                        Link(
+                            node,
+                            SKOS.exactMatch,
+                            iri(curie),
+                            "curated",
+                            1.0,
+                            "curated organisation mapping",
+                            None,
+                            curated.name,
+                        )
+                    )
+        return links
+
+    def _place_triples(self, trial: Trial, iris: Iris) -> list[tuple]:
+        out: list[tuple] = []
+        for org in [trial.organization, trial.lead_sponsor, *trial.collaborators]:
+            if org is not None and org.name and org.name.strip():
+                node = iris.organization(org.name)
+                out.append((node, _ORG_KEY, _literal(organization_key(org.name))))
+        for n, loc in enumerate(trial.locations, 1):
+            node = iris.part(trial.nct_id, "location", n)
+            code = country_code(loc.country) if loc.country else None
+            if code:
+                out.append((node, _COUNTRY_CODE, _literal(code)))
+            if loc.city and loc.city.strip():
+                city = _city(iris, loc.city.strip(), code)
+                out += [
+                    (node, _IN_CITY, city),
+                    (city, RDF.type, _CITY),
+                    (city, RDFS.label, _literal(loc.city.strip())),
+                ]
+                if code:
+                    out.append((city, _COUNTRY_CODE, _literal(code)))
+            if loc.geo is not None:
+                geometry = iris.part(trial.nct_id, "location", n, "geometry")
+                wkt = Literal(wkt_point(loc.geo.lat, loc.geo.lon), datatype=GEO.wktLiteral)
+                out += [
+                    (node, GEO.hasGeometry, geometry),
+                    (geometry, RDF.type, GEO.Geometry),
+                    (geometry, GEO.asWKT, wkt),
+                ]
+        return out
+
+
+_ORG_KEY, _COUNTRY_CODE, _IN_CITY, _CITY = TK.organizationKey, TK.countryCode, TK.inCity, TK.City
+
+
+@lru_cache(maxsize=1 << 14)
+def _literal(text: str) -> Literal:
+    return Literal(text)
+
+
+@lru_cache(maxsize=1 << 14)
+def _city(iris: Iris, name: str, code: str | None) -> URIRef:
+    return iris.city(city_key(name, code))
+
+
+def _first_per_target(found: list[tuple[str, Match]]) -> list[tuple[str, Match]]:
+    seen: dict[str, tuple[str, Match]] = {}
+    for field, match in found:
+        seen.setdefault(match.target, (field, match))
+    return list(seen.values())
+
+
+__all__ = [
+    "VOCABULARY_LOADERS",
+    "Link",
+    "Linker",
+    "URIRef",
+    "Vocabulary",
+    "linker_for",
+    "load_vocabulary",
+    "vocabularies_in",
+]

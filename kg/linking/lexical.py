@@ -1,4 +1,4 @@
-"""Lexical matching of free text (conditions, keywords, titles, drug names) against vocabulary labels.
+"""Lexical matching of free text (conditions, keywords, drug names) against vocabulary labels.
 
 Three levels, tried in order, each reported with its own method name and score so a link says how
 it was made:
@@ -33,7 +33,25 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 STOP_WORDS = frozenset(
-    "a an and as at by for from in into of on or the to with without".split()
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "without",
+    ]
 )
 """Words that carry no meaning for label equality ("Cancer of the Prostate" = "Prostate Cancer")."""
 

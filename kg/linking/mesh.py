@@ -1,4 +1,4 @@
-"""MeSH: descriptor and supplementary-concept loaders (TSV, NLM descYYYY.xml, MeSH RDF N-Triples) and the tree hierarchy.
+"""MeSH: descriptor/supplementary loaders (TSV, descYYYY.xml, RDF N-Triples) and the tree hierarchy.
 
 Every loader returns a :class:`~kg.linking.concepts.Vocabulary` whose concepts carry the
 preferred name, the entry terms as synonyms, the tree numbers, and ``parents`` derived from the
@@ -41,7 +41,7 @@ _UI = re.compile(r"^([DC])(\d{6}|\d{9})$")
 
 
 def canonical_ui(ui: str) -> str:
-    """The MeSH UI as NLM writes it, undoing the registry's zero padding; ``ValueError`` if not a UI."""
+    """The MeSH UI as NLM writes it, undoing the registry's zero padding; ``ValueError`` if none."""
     m = _UI.match(ui.strip())
     if not m:
         raise ValueError(f"{ui!r} is not a MeSH UI (D or C followed by 6 or 9 digits)")
@@ -110,7 +110,9 @@ def load_descriptors_tsv(path: Path, version: str) -> Vocabulary:
     for row in read_tsv(path, ("ui", "name", "tree_numbers", "entry_terms")):
         name = row["name"].strip()
         synonyms = [t for t in _split(row["entry_terms"]) if t != name]
-        vocabulary.add(Concept(curie(row["ui"]), name, synonyms, [], [], _split(row["tree_numbers"])))
+        vocabulary.add(
+            Concept(curie(row["ui"]), name, synonyms, [], [], _split(row["tree_numbers"]))
+        )
     return with_tree_parents(vocabulary)
 
 
@@ -129,7 +131,7 @@ def load_supplementary_tsv(path: Path, version: str) -> Vocabulary:
 
 
 def load_xml(path: Path, version: str) -> Vocabulary:
-    """NLM's ``descYYYY.xml`` (DescriptorRecord) or ``suppYYYY.xml`` (SupplementalRecord), streamed."""
+    """NLM's ``descYYYY.xml`` (DescriptorRecord) or ``suppYYYY.xml`` (SupplementalRecord)."""
     kind = "mesh"
     vocabulary = Vocabulary(kind, version)
     try:
@@ -166,7 +168,9 @@ def _supplementary(element) -> Concept:
     name = element.findtext("SupplementalRecordName/String", "").strip()
     mapped = [
         curie(d.text.strip().lstrip("*"))
-        for d in element.iterfind("HeadingMappedToList/HeadingMappedTo/DescriptorReferredTo/DescriptorUI")
+        for d in element.iterfind(
+            "HeadingMappedToList/HeadingMappedTo/DescriptorReferredTo/DescriptorUI"
+        )
         if d.text
     ]
     synonyms = list(dict.fromkeys(t for t in _terms(element) if t != name))
@@ -179,7 +183,7 @@ _MESH_NODE = re.compile(r"^http://id\.nlm\.nih\.gov/mesh/(?:\d{4}/)?([A-Z][A-Z0-
 
 
 def load_nt(path: Path, version: str) -> Vocabulary:
-    """MeSH RDF N-Triples (``mesh.nt`` / ``mesh2024.nt``, optionally gzip), streamed with pyoxigraph.
+    """MeSH RDF N-Triples (``mesh.nt`` / ``mesh2024.nt``, maybe gzipped), streamed with pyoxigraph.
 
     Descriptor -> ``meshv:concept``/``meshv:preferredConcept`` -> concept ->
     ``meshv:term``/``meshv:preferredTerm`` -> term ``meshv:prefLabel``/``meshv:altLabel``;
@@ -195,7 +199,7 @@ def load_nt(path: Path, version: str) -> Vocabulary:
     kinds: dict[str, str] = {}
     link = {MESHV + n for n in ("concept", "preferredConcept", "term", "preferredTerm")}
     try:
-        handle = gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
+        handle = gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")  # noqa: SIM115
     except OSError as err:
         raise SourceError(f"{path}: cannot open: {err}") from None
     with handle:
@@ -240,7 +244,9 @@ def load_nt(path: Path, version: str) -> Vocabulary:
         synonyms = list(dict.fromkeys(n for n in names if n != name))
         parents = [curie(ui) for ui in dict.fromkeys(mapped.get(key, []))]
         if kind.startswith("SCR"):
-            vocabulary.kind = "mesh-scr" if not any(k.endswith("Descriptor") for k in kinds.values()) else "mesh"
+            vocabulary.kind = (
+                "mesh-scr" if not any(k.endswith("Descriptor") for k in kinds.values()) else "mesh"
+            )
         vocabulary.add(Concept(curie(key), name, synonyms, parents, [], trees.get(key, [])))
     if not vocabulary.concepts:
         raise SourceError(f"{path}: no MeSH descriptors or supplementary concepts found")

@@ -98,7 +98,7 @@ def organization_key(name: str) -> str:
 
     >>> organization_key("Bayer AG"), organization_key("Boehringer Ingelheim GmbH & Co. KG")
     ('bayer', 'boehringer-ingelheim')
-    >>> organization_key("The University of Hong Kong") == organization_key("University of Hong Kong")
+    >>> organization_key("The University of Oslo") == organization_key("University of Oslo")
     True
     >>> organization_key("Hoffmann-La Roche")
     'hoffmann-la-roche'
