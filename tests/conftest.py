@@ -58,3 +58,32 @@ def w3c_dir() -> Path:
 @pytest.fixture(scope="session")
 def seed_card() -> Path:
     return require(REPO.parent / "shared" / "seeds" / "000_88c94915e5ace25e.txt")
+
+
+@pytest.fixture(scope="session")
+def mapped_corpus(tmp_path_factory, v2_dir):
+    """The v2 corpus read, mapped (no linking, no validation) and loaded once into an embedded
+    store in a temporary folder, then reopened read-only for the web and query tests."""
+    from kg.errors import RecordError
+    from kg.mapper import map_trial
+    from kg.readers import read_paths
+    from kg.stores import open_store
+    from kg.vocab import Iris
+
+    location = tmp_path_factory.mktemp("mapped-corpus") / "store"
+    iris = Iris()
+    store = open_store(str(location))
+    batch: dict = {}
+    for record in read_paths([v2_dir]):
+        if isinstance(record, RecordError):
+            continue
+        mapped = map_trial(record, iris)
+        batch[mapped.graph] = mapped.triples
+        if len(batch) >= 200:
+            store.replace_graphs(batch)
+            batch = {}
+    store.replace_graphs(batch)
+    store.close()
+    reader = open_store(str(location), read_only=True)
+    yield reader
+    reader.close()
