@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotAcceptable, UnsupportedMediaType
 
 from kg.web import guard, negotiation
-from kg.web.description import service_description
+from kg.web.description import forget_statistics, service_description
 from kg.web.errors import Refused
 from kg.web.state import current_settings, current_store
 
@@ -26,6 +26,11 @@ FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"
 UPDATE = "application/sparql-update"
 FORMAT_PARAMETERS = ("format", "output")
+# The protocol's dataset parameters: (default graphs, named graphs) per operation.
+DATASET_PARAMETERS = {
+    "query": ("default-graph-uri", "named-graph-uri"),
+    "update": ("using-graph-uri", "using-named-graph-uri"),
+}
 
 
 @dataclass(frozen=True)
@@ -90,20 +95,14 @@ def _from_params(
     updates = text_params.getlist("update") if only != "query" else []
     if queries and updates:
         raise Refused("a request carries a query or an update, not both", status=400)
-    texts, kind = (queries, "query") if queries else (updates, "update")
+    kind: Literal["query", "update"] = "query" if queries else "update"
+    texts = queries or updates
     if not texts:
         return None
     if len(texts) > 1:
         raise Refused(f"the request has {len(texts)} {kind} parameters; send one", status=400)
-    prefix = "" if kind == "query" else "using-"
-    return Operation(
-        kind,  # type: ignore[arg-type]
-        texts[0],
-        dataset_params.getlist(f"{prefix}default-graph-uri")
-        if kind == "query"
-        else dataset_params.getlist("using-graph-uri"),
-        dataset_params.getlist(f"{prefix}named-graph-uri"),
-    )
+    default, named = DATASET_PARAMETERS[kind]
+    return Operation(kind, texts[0], dataset_params.getlist(default), dataset_params.getlist(named))
 
 
 def run_query(operation: Operation) -> Response:
@@ -150,4 +149,5 @@ def run_update(operation: Operation) -> Response:
     )
     text = guard.with_using(operation.text, operation.default_graphs, operation.named_graphs)
     current_store().update(guard.with_base(text, request.base_url))
+    forget_statistics()
     return Response(status=204)
