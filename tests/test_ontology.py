@@ -467,3 +467,37 @@ def test_hermit_finds_the_ontology_consistent(onto: Graph, tmp_path: Path) -> No
     assert list(world.inconsistent_classes()) == []
     interventional = world[str(TK.InterventionalTrial)]
     assert world[str(TK.Trial)] in interventional.ancestors()
+
+
+# --------------------------------------------------------------------------- alignments
+
+
+def test_alignments_only_align_declared_terms(onto: Graph) -> None:
+    """A typo in alignments.ttl (tk:Phase-PHASE5) would silently align nothing."""
+    aligned = Graph().parse(data=read_text("ontology", "alignments.ttl"), format="turtle")
+    own = {s for s in onto.subjects(RDF.type, None) if str(s).startswith(TK_NS)}
+    used = {
+        term
+        for triple in aligned
+        for term in triple
+        if isinstance(term, URIRef) and str(term).startswith(TK_NS)
+    }
+    assert used, "alignments.ttl aligns no TrialKG term"
+    assert used <= own, f"aligned but not declared: {sorted(used - own)}"
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [
+        ("Trial", "https://schema.org/MedicalStudy"),
+        ("InterventionalTrial", "https://schema.org/MedicalTrial"),
+        ("InterventionalTrial", "http://purl.obolibrary.org/obo/OBI_0003699"),
+        ("ObservationalTrial", "https://schema.org/MedicalObservationalStudy"),
+        ("ObservationalTrial", "http://purl.obolibrary.org/obo/OBI_0003698"),
+        ("Organization", "https://schema.org/Organization"),
+        ("Condition", "https://schema.org/MedicalCondition"),
+        ("Location", "https://schema.org/Place"),
+    ],
+)
+def test_schema_org_and_obi_superclasses(onto: Graph, ours: str, theirs: str) -> None:
+    assert URIRef(theirs) in superclasses(onto, TK[ours])
