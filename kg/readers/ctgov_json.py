@@ -176,20 +176,24 @@ def _read_document(stream: BinaryIO, entry: Entry) -> Iterator[Result]:
         yield RecordError(entry.label, "empty file")
         return
     if len(data) <= FAST_LIMIT:
-        try:
-            document = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            yield RecordError(
-                entry.label,
-                f"invalid JSON at line {exc.lineno}, column {exc.colno}"
-                f" (byte {exc.pos}): {exc.msg}",
-                hint="the file may be truncated; download it again",
-            )
-            return
-        yield from _read_parsed(document, entry)
+        yield from _read_bytes(data, entry)
+    else:
+        del data
+        yield from _stream_document(stream, entry)
+
+
+def _read_bytes(data: bytes, entry: Entry) -> Iterator[Result]:
+    """A whole document parsed at once (orjson)."""
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        yield RecordError(
+            entry.label,
+            f"invalid JSON at line {exc.lineno}, column {exc.colno} (byte {exc.pos}): {exc.msg}",
+            hint="the file may be truncated; download it again",
+        )
         return
-    del data
-    yield from _stream_document(stream, entry)
+    yield from _read_parsed(document, entry)
 
 
 def _read_parsed(document: Any, entry: Entry) -> Iterator[Result]:
@@ -214,11 +218,11 @@ def _stream_document(stream: BinaryIO, entry: Entry) -> Iterator[Result]:
     stream.seek(0)
     if first == b"[":
         prefix, where = "item", "[{}]"
-    elif first == b"{" and _is_page(stream, entry):
+    elif first == b"{" and _is_page(stream):
         prefix, where = "studies.item", "studies[{}]"
     elif first == b"{":  # one enormous study object
         stream.seek(0)
-        yield from _read_parsed_bytes(stream.read(), entry)
+        yield from _read_bytes(stream.read().removeprefix(_BOM), entry)
         return
     else:
         yield RecordError(entry.label, f"not JSON: starts with {first!r}")
@@ -232,28 +236,17 @@ def _stream_document(stream: BinaryIO, entry: Entry) -> Iterator[Result]:
     except ijson.JSONError as exc:
         message = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         try:
-            where = f", before byte {stream.tell()}"  # the parser reads ahead in blocks
+            position = f", before byte {stream.tell()}"  # the parser reads ahead in blocks
         except (OSError, ValueError):
-            where = ""
+            position = ""
         yield RecordError(
             entry.label,
-            f"invalid JSON after {count} studies{where}: {message}",
+            f"invalid JSON after {count} studies{position}: {message}",
             hint="the file may be truncated; the studies before this point were read",
         )
 
 
-def _read_parsed_bytes(data: bytes, entry: Entry) -> Iterator[Result]:
-    try:
-        document = orjson.loads(data.removeprefix(_BOM))
-    except orjson.JSONDecodeError as exc:
-        yield RecordError(
-            entry.label, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        )
-        return
-    yield from _read_parsed(document, entry)
-
-
-def _is_page(stream: BinaryIO, entry: Entry) -> bool:
+def _is_page(stream: BinaryIO) -> bool:
     """Whether the top-level object is a page (has ``studies``) rather than one study."""
     try:
         for prefix, event, value in ijson.parse(stream):
