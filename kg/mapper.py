@@ -18,6 +18,10 @@ Choices a reader of the graph should know:
 - Arms link (``tk:armIntervention``) only to intervention parts of the same trial, found from the
   arm's "TYPE: Name" strings and from the interventions' arm labels; an unmatched name links
   nothing.
+- A shared node (organisation, condition, keyword, MeSH term, browse branch, and the
+  ``skos:Concept`` an intervention part ``tk:usesIntervention``) is typed and labelled once per
+  trial, with the first spelling; a value a record repeats is stated once.
+- A related-trial statement (trial card) is ``dcterms:isPartOf`` the trial that states it.
 - The source file is kept as a literal of its file name (plus archive member), not its local
   directory: a published graph should not leak a home folder, and re-reading the same file from
   another folder must give the same triples.

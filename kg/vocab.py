@@ -339,9 +339,9 @@ def registry_page(nct_id: str) -> URIRef:
 
 
 @lru_cache(maxsize=1 << 16)
-def _segment(part: str) -> str:
+def _segment(part: str | int) -> str:
     """One percent-encoded path segment; cached, as the mapper mints ~50 IRIs per record."""
-    return quote(part, safe="")
+    return quote(str(part), safe="")
 
 
 class Iris:
@@ -352,8 +352,8 @@ class Iris:
             base += "/"
         self.base = base
 
-    def _iri(self, *parts: str) -> URIRef:
-        return URIRef(self.base + "/".join(_segment(p) for p in parts))
+    def _iri(self, *parts: str | int) -> URIRef:
+        return URIRef(self.base + "/".join(map(_segment, parts)))
 
     def trial(self, nct_id: str) -> URIRef:
         return self._iri("trial", nct_id)
@@ -364,7 +364,7 @@ class Iris:
 
     def part(self, nct_id: str, *path: str | int) -> URIRef:
         """A part of a trial: ``part(id, "arm", 1)`` -> ``…/trial/NCT…/arm/1``."""
-        return self._iri("trial", nct_id, *(str(p) for p in path))
+        return self._iri("trial", nct_id, *path)
 
     def outcome(self, nct_id: str, kind: OutcomeKind, ordinal: int) -> URIRef:
         return self.part(nct_id, "outcome", kind.value.lower(), ordinal)
