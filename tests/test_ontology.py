@@ -296,7 +296,7 @@ def test_legacy_xml_wording_is_an_alt_label(
 
 
 @pytest.fixture(scope="module")
-def mapped_corpus(v2_dir: Path, xml_dir: Path) -> list[list[tuple]]:
+def mapped_records(v2_dir: Path, xml_dir: Path) -> list[list[tuple]]:
     """The mapper's triples for every real record, one list per trial."""
     iris = Iris()
     out = []
@@ -309,7 +309,7 @@ def mapped_corpus(v2_dir: Path, xml_dir: Path) -> list[list[tuple]]:
 
 @pytest.mark.slow
 def test_mapper_emits_only_declared_terms_with_their_kinds(
-    onto: Graph, mapped_corpus: list[list[tuple]]
+    onto: Graph, mapped_records: list[list[tuple]]
 ) -> None:
     """Every TK predicate and class the mapper emits over the corpus is declared, object
     properties point to IRIs, datatype properties hold literals of the declared range, and
@@ -321,7 +321,7 @@ def test_mapper_emits_only_declared_terms_with_their_kinds(
     # types an rdfs:Literal range stands for; looked up once
     seen: dict[URIRef, tuple[URIRef | None, URIRef | None, bool, set[URIRef]] | None] = {}
     problems: set[str] = set()
-    for triples in mapped_corpus:
+    for triples in mapped_records:
         for s, p, o in triples:
             if p == RDF.type:
                 if o not in classes and str(o).startswith(TK_NS):
@@ -356,7 +356,7 @@ def test_mapper_emits_only_declared_terms_with_their_kinds(
 
 @pytest.mark.slow
 def test_mapper_subjects_and_objects_fit_domains_and_ranges(
-    onto: Graph, mapped_corpus: list[list[tuple]]
+    onto: Graph, mapped_records: list[list[tuple]]
 ) -> None:
     """Where the mapper types a node in the same trial graph, it fits the property's domain
     (subject) and class range (object): the ontology's domains and ranges infer nothing false."""
@@ -368,7 +368,7 @@ def test_mapper_subjects_and_objects_fit_domains_and_ranges(
     }
     closure: dict[URIRef, set[URIRef]] = {}
     problems: set[str] = set()
-    for triples in mapped_corpus:
+    for triples in mapped_records:
         types: dict[URIRef, set[URIRef]] = defaultdict(set)
         for s, p, o in triples:
             if p == RDF.type:
