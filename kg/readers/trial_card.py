@@ -101,16 +101,14 @@ HEADINGS: dict[str, str] = {
 }
 """The card's headings and the section each fills (both related lists go to ``related``)."""
 
-_EXPLAINS = re.compile(
-    r"^(?:Get|Review|Explore|Dive|See|Understand|Learn|Check|Meet|Identify|Find|Additional"
-    r"|Discover|Browse|View|Read|Compare|Track)\b.*\.$"
+_VERBS = (
+    r"(?:Get|Review|Explore|Dive|See|Understand|Learn|Check|Meet|Identify|Find|Additional"
+    r"|Discover|Browse|View|Read|Compare|Track)\b"
 )
-"""The site's sentence under a known heading: an imperative sentence ("Dive into ...")."""
-_EXPLANATION = re.compile(
-    r"^(?:Get|Review|Explore|Dive|See|Understand|Learn|Check|Meet|Identify|Find|Additional"
-    r"|Discover|Browse|View|Read|Compare|Track)\b.*\b(?:trial|study|studies|trials|research)\b"
-    r".*\.$"
-)
+_EXPLAINS = re.compile(rf"^{_VERBS}.*\.$")
+"""The site's sentence under a known heading: imperative, one sentence ("Dive into ...")."""
+_EXPLANATION = re.compile(rf"^{_VERBS}.*\b(?:trial|study|studies|trials|research)\b.*\.$")
+"""Stricter, for telling an unknown heading: the sentence must also speak of the trial."""
 _TITLE_CASE = re.compile(r"^(?:[A-Z][\w'-]*)(?: (?:[A-Z][\w'-]*|and|of|or|the|for|to|in)){0,5}$")
 _HEADER_FIELD = re.compile(r"^(NCT ID|Last Updated):\s*(.*)$")
 _PARTICIPANTS = re.compile(r"^(\d[\d,]*)\s+participants?$", re.IGNORECASE)
