@@ -76,7 +76,7 @@ from kg.vocab import (
     registry_page,
 )
 
-MAPPER_VERSION = "1.0.0"
+MAPPER_VERSION = "1.1.0"
 """Bumped whenever the triples for the same input change (goldens are regenerated with it)."""
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
@@ -617,7 +617,7 @@ class _Mapping:
             self.text(node, _TK.affiliation, official.affiliation)
         for n, loc in enumerate(t.locations, 1):
             node = self.part(_TK.hasLocation, _TK.Location, "location", n, ordinal=n)
-            self.text(node, _LABEL, loc.facility or loc.city)
+            self.text(node, _LABEL, (loc.facility or "").strip() or loc.city)
             self.text(node, _TK.facility, loc.facility)
             self.text(node, _TK.city, loc.city)
             self.text(node, _TK.state, loc.state)

@@ -370,6 +370,7 @@ def test_eligibility_criteria_and_ages(mapped: MappedTrial) -> None:
 def test_locations_contacts_references_links(mapped: MappedTrial) -> None:
     ix = index(mapped)
     site = IRIS.part("NCT01234567", "location", 1)
+    assert ix[(site, RDFS.label)] == [Literal("General Hospital")]
     assert ix[(site, TK.latitude)] == [Literal("39.78", datatype=XSD.decimal)]
     assert ix[(site, TK.longitude)] == [Literal("-0.00001", datatype=XSD.decimal)]
     contact = IRIS.part("NCT01234567", "location", 1, "contact", 1)
@@ -378,6 +379,14 @@ def test_locations_contacts_references_links(mapped: MappedTrial) -> None:
     ref = IRIS.part("NCT01234567", "reference", 1)
     assert ix[(ref, RDFS.seeAlso)] == [URIRef("https://pubmed.ncbi.nlm.nih.gov/12345678/")]
     assert ix[(IRIS.trial("NCT01234567"), TK.seeAlso)] == [URIRef("https://example.org/a%20b")]
+
+
+def test_a_site_without_facility_is_labelled_by_its_city() -> None:
+    trial = Trial("NCT01234567", locations=[Location(facility="  ", city="Lyon")])
+    ix = index(map_trial(trial, IRIS))
+    site = IRIS.part("NCT01234567", "location", 1)
+    assert ix[(site, RDFS.label)] == [Literal("Lyon")]
+    assert (site, TK.facility) not in ix
 
 
 def test_stated_related_trials(mapped: MappedTrial) -> None:
