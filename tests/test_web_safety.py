@@ -13,9 +13,11 @@ import time
 import pytest
 import requests
 
+from kg.errors import QueryTimeout
 from kg.stores import open_store
 from kg.vocab import TK
 from kg.web.app import create_app
+from kg.web.gate import Gate
 from kg.web.settings import Settings
 from tests.conftest import V2_FILES
 from tests.live_server import serve
@@ -205,3 +207,35 @@ def test_runaway_query_is_stopped_while_others_are_answered(store_path):
         assert max(latencies) < limit  # never waited for the runaway one
         after = requests.get(url, params={"query": "ASK {}"}, timeout=30)
         assert after.status_code == 200
+
+
+def test_gate_admits_in_arrival_order_and_times_out_waiters():
+    gate = Gate(1)
+    order: list[int] = []
+    release = threading.Event()
+
+    def holder() -> None:
+        with gate.admitted(5.0):
+            release.wait(5)
+
+    def waiter(i: int) -> None:
+        with gate.admitted(5.0):
+            order.append(i)
+
+    first = threading.Thread(target=holder)
+    first.start()
+    time.sleep(0.05)
+    waiters = []
+    for i in range(6):
+        t = threading.Thread(target=waiter, args=(i,))
+        t.start()
+        waiters.append(t)
+        time.sleep(0.02)  # arrive one after another
+    with pytest.raises(QueryTimeout), gate.admitted(0.1):
+        pass
+    release.set()
+    for t in [first, *waiters]:
+        t.join(5)
+    assert order == list(range(6))
+    with gate.admitted(0.1) as remaining:  # every slot came back
+        assert remaining > 0

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from kg.errors import ConfigError
@@ -38,6 +38,9 @@ class Settings:
     allow_service: bool = False  # federated SERVICE makes outbound requests: off by default
     allow_load: bool = False  # LOAD <url> in updates fetches from the network: off by default
     cors: bool = True  # Access-Control-Allow-Origin: * on the public read endpoints
+    # queries evaluated at once (at least 2, so one runaway query never blocks the rest);
+    # more wait their turn in arrival order (see kg.web.gate)
+    concurrent_queries: int = field(default_factory=lambda: max(2, os.cpu_count() or 2))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -57,6 +60,7 @@ class Settings:
             "query_timeout": float(self.query_timeout),
             "max_rows": int(self.max_rows),
             "max_request_bytes": int(self.max_request_bytes),
+            "concurrent_queries": int(self.concurrent_queries),
         }
         for name, value in converted.items():
             if value <= 0:

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from kg.stores.base import Store
+from kg.web.gate import Gate, GatedStore
 from kg.web.settings import Settings
 
 _KEY = "trialkg"
@@ -26,7 +27,9 @@ class WebState:
 
 def attach(app: Flask, settings: Settings, store: Store) -> None:
     """Give ``app`` its settings and store (called once, by ``create_app``)."""
-    app.extensions[_KEY] = WebState(settings, store)
+    # Every timed query of every blueprint waits its turn at one gate (see kg.web.gate).
+    gated = GatedStore(store, Gate(settings.concurrent_queries))
+    app.extensions[_KEY] = WebState(settings, gated)  # type: ignore[arg-type]
 
 
 def current_state() -> WebState:
