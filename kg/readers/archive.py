@@ -56,6 +56,18 @@ class Entry:
         dot = name.rfind(".")
         return name[dot:] if dot > name.rfind("/") else ""
 
+    @property
+    def size(self) -> int | None:
+        """The content's size in bytes when known without reading it (not for ``.gz``)."""
+        if self.compressed:
+            return None
+        if self.archive is not None and self.member is not None:
+            return self.archive.getinfo(self.member).file_size
+        try:
+            return self.path.stat().st_size
+        except OSError:
+            return None
+
     def open(self) -> BinaryIO:
         """A binary stream of the (decompressed) content; seekable, so readers may rewind once."""
         raw: BinaryIO
