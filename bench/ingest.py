@@ -108,14 +108,14 @@ def stage_load(paths: list[str], batch: int = 500) -> dict:
     return {"records": n, "triples": triples, "seconds": seconds}
 
 
-def stage_end_to_end(paths: list[str], jobs: int = 1) -> dict:
+def stage_end_to_end(paths: list[str]) -> dict:
     from kg.pipeline import Pipeline
     from kg.stores import open_store
 
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(str(Path(tmp) / "store"))
         start = time.perf_counter()
-        summary = Pipeline(jobs=jobs).ingest(paths, store)
+        summary = Pipeline().ingest(paths, store)
         seconds = time.perf_counter() - start
         store.close()
     return {
@@ -207,18 +207,15 @@ def line(label: str, r: dict) -> str:
     return "  ".join(parts)
 
 
-def bench_corpus(name: str, paths: list[str], *, naive: bool, jobs: int) -> None:
+def bench_corpus(name: str, paths: list[str], *, naive: bool) -> None:
     print(f"\n== {name} ==")
     read = run(stage_read, paths)
     print(line("read", read))
     print(line("map", run(stage_map, paths)))
     print(line("validate (fast engine)", run(stage_validate, paths, "fast")))
     print(line("load (embedded Oxigraph)", run(stage_load, paths)))
-    one = run(stage_end_to_end, paths, 1)
-    print(line("end to end, 1 process", one))
-    if jobs > 1:
-        many = run(stage_end_to_end, paths, jobs)
-        print(line(f"end to end, {jobs} processes", many))
+    one = run(stage_end_to_end, paths)
+    print(line("end to end (one process)", one))
     raw = run(stage_raw_bulk_load, paths)
     print(line("raw pyoxigraph bulk_load (N-Quads)", raw))
     ours = one["triples"] / one["seconds"]
@@ -237,28 +234,24 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--generated", type=int, default=50000, help="size of the generated corpus")
-    parser.add_argument("--jobs", type=int, default=2, help="processes for the parallel run")
     parser.add_argument("--xml", action="store_true", help="also benchmark the legacy XML reader")
     args = parser.parse_args()
 
     v2 = corpus.SHARED / "ctgov" / "v2"
-    bench_corpus(f"real v2 corpus ({v2})", [str(v2)], naive=True, jobs=args.jobs)
+    bench_corpus(f"real v2 corpus ({v2})", [str(v2)], naive=True)
     with tempfile.TemporaryDirectory() as tmp:
         for n in sorted({min(10000, args.generated), args.generated}):
             gen = corpus.write_ndjson(n, Path(tmp) / f"gen-{n}.ndjson")
-            bench_corpus(
-                f"generated v2 corpus, {n} records", [str(gen)], naive=False, jobs=args.jobs
-            )
+            bench_corpus(f"generated v2 corpus, {n} records", [str(gen)], naive=False)
             gen.unlink()
         if args.xml:
             xml = corpus.SHARED / "ctgov" / "xml"
-            bench_corpus(f"real XML corpus ({xml})", [str(xml)], naive=False, jobs=args.jobs)
+            bench_corpus(f"real XML corpus ({xml})", [str(xml)], naive=False)
             gen = corpus.write_zip(args.generated, Path(tmp) / "gen-xml.zip", xml=True)
             bench_corpus(
                 f"generated XML corpus, {args.generated} records",
                 [str(gen)],
                 naive=False,
-                jobs=args.jobs,
             )
 
 

@@ -79,8 +79,10 @@ def update(store: Store, iris: Iris, changed: Iterable[str], top: int = DEFAULT_
     affected: set[str] = set()
     for nct_id in changed:
         affected.add(nct_id)
+        old_keys = previous.get(nct_id, [])
         affected |= index.candidates(nct_id)
-        affected |= index.candidates(nct_id, previous.get(nct_id, ()))
+        affected |= index.candidates(nct_id, old_keys)
+        affected |= index.boundary([*index.keys.get(nct_id, {}), *old_keys])
         affected |= _pointing_at(store, iris, nct_id)
     gone = [n for n in affected if n not in index.features]
     store.remove_graphs([iris.related_graph(n) for n in gone])
@@ -118,8 +120,12 @@ def relation_triples(
     """The triples of one trial's related graph: its relations, their reasons, its keys."""
     trial = iris.trial(nct_id)
     triples: list[Triple] = []
-    for kind, iri in sorted(keys or {}):
+    keys = keys or {}
+    for kind, iri in sorted(k for k in keys if k[0] != "word"):
         triples.append((trial, TK.relationKey, _key_literal(kind, iri)))
+    words = sorted(iri for kind, iri in keys if kind == "word")
+    if words:  # one literal: a trial has dozens of words
+        triples.append((trial, TK.relationKey, _key_literal("words", " ".join(words))))
     for relation in relations:
         other = iris.trial(relation.other)
         node = iris.relation(nct_id, relation.other)
@@ -158,7 +164,14 @@ def _previous_keys(
             "SELECT ?g ?trial ?p ?key WHERE { GRAPH ?g { ?trial ?p ?key } }",
             {"g": iris.related_graph(nct_id), "trial": iris.trial(nct_id), "p": TK.relationKey},
         )
-        found[nct_id] = [tuple(str(row["key"]).split(" ", 1)) for row in result.dicts()]
+        keys: list[tuple[str, str]] = []
+        for row in result.dicts():
+            kind, value = str(row["key"]).split(" ", 1)
+            if kind == "words":
+                keys += [("word", w) for w in value.split()]
+            else:
+                keys.append((kind, value))
+        found[nct_id] = keys
     return found
 
 

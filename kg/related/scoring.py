@@ -1,15 +1,16 @@
 """Scores between trials with reasons: an inverted index over shared keys, then per-pair extras.
 
 A trial's *keys* are its MeSH condition descriptors with their ancestors up to two levels
-(``("condition", iri)``, with the distance), its intervention identities (MeSH/UNII) and its
-sponsors. Two trials are candidates when they share a key whose posting list is below ``CAP``;
-they are scored by
+(``("condition", iri)``, with the distance), its intervention identities (MeSH/UNII), its
+sponsors, and the content words of its titles and summary (``("word", w)``: these only find
+candidates, their weight is the text score). Two trials are candidates when they share a key
+whose posting list is below ``CAP`` (``WORD_CAP`` for words); they are scored by
 
 * each shared condition key ``c``: ``2 x spec(c) x rarity(c) x 0.5^(dA + dB)`` where ``dA``, ``dB``
   are how far above each trial's own descriptors ``c`` sits (0 for the descriptor itself), so an
   identical descriptor counts fully and a shared parent or grandparent gives partial credit;
 * each shared intervention: ``1.5 x rarity``; each shared sponsor: ``1.0 x rarity``;
-* design: same study type 0.1, a shared phase 0.2, same primary purpose 0.1;
+* design, only beside a topical reason: same study type 0.05, a shared phase 0.1, same purpose 0.05;
 * text: ``1.5 x cosine`` of the two trials' title/summary term vectors.
 
 ``spec`` grows with MeSH depth (a deep descriptor is specific); ``rarity = 1/log2(1 + df)`` with
@@ -31,9 +32,11 @@ from kg.related.hierarchy import MeshHierarchy
 
 CAP = 2000
 """Posting lists at least this long neither generate candidates nor change weight any more."""
+WORD_CAP = 200
+"""Words held by this many trials are too common to make two trials candidates."""
 ANCESTOR_LEVELS = 2
 WEIGHT = {"condition": 2.0, "intervention": 1.5, "sponsor": 1.0, "text": 1.5}
-DESIGN = {"studyType": 0.1, "phase": 0.2, "purpose": 0.1}
+DESIGN = {"studyType": 0.05, "phase": 0.1, "purpose": 0.05}
 
 Key = tuple[str, str]  # (kind, IRI)
 
@@ -102,9 +105,23 @@ class RelationIndex:
         found: set[str] = set()
         for key in keys if keys is not None else self.keys.get(nct_id, {}):
             posting = self.postings.get(key, ())
-            if 1 < len(posting) < CAP:
+            if 1 < len(posting) < (WORD_CAP if key[0] == "word" else CAP):
                 found.update(posting)
         found.discard(nct_id)
+        return found
+
+    def boundary(self, keys: Iterable[Key]) -> set[str]:
+        """Trials holding a key whose posting length sits at its cap's edge.
+
+        Adding or removing one trial there moves the key across the cap, which changes which
+        pairs are candidates through it; an update recomputes those trials too.
+        """
+        found: set[str] = set()
+        for key in keys:
+            posting = self.postings.get(key, ())
+            cap = WORD_CAP if key[0] == "word" else CAP
+            if cap - 1 <= len(posting) <= cap:
+                found.update(posting)
         return found
 
     def score(self, a: str, b: str) -> Relation | None:
@@ -113,13 +130,16 @@ class RelationIndex:
         reasons: list[Reason] = []
         for key in sorted(ka.keys() & kb.keys()):
             kind, iri = key
+            if kind == "word":
+                continue  # words find candidates; the text reason below scores them
             distance = ka[key] + kb[key]
             value = self.weight(key) * 0.5**distance
             label = "condition-ancestor" if kind == "condition" and distance else kind
             reasons.append(Reason(label, iri, round(value, 6), distance))
-        if not reasons:
-            return None
         fa, fb = self.features[a], self.features[b]
+        text = round(WEIGHT["text"] * cosine(fa.words, fb.words), 6)
+        if not reasons and text <= 0:
+            return None
         for kind, attr in (
             ("studyType", "study_type"),
             ("phase", "phases"),
@@ -128,7 +148,6 @@ class RelationIndex:
             shared = sorted(getattr(fa, attr) & getattr(fb, attr))
             if shared:
                 reasons.append(Reason(kind, shared[0], DESIGN[kind]))
-        text = round(WEIGHT["text"] * cosine(fa.words, fb.words), 6)
         if text > 0:
             reasons.append(Reason("text", None, text))
         total = round(sum(r.contribution for r in reasons), 6)
@@ -154,4 +173,7 @@ def trial_keys(feats: TrialFeatures, hierarchy: MeshHierarchy) -> dict[Key, int]
         keys[("intervention", iri)] = 0
     for iri in feats.sponsors:
         keys[("sponsor", iri)] = 0
+    for word in feats.words:
+        if len(word) > 3:
+            keys[("word", word)] = 0
     return keys
