@@ -14,9 +14,9 @@ set()
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Literal, NamedTuple
 
 from rdflib import URIRef
 
@@ -52,24 +52,33 @@ _FORMS: dict[str, Literal["bindings", "boolean", "graph"]] = {
 OUTBOUND = {"SERVICE": "allow_service", "LOAD": "allow_load"}
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     kind: str
     text: str
     start: int
     depth: int  # curly-brace nesting depth where the token starts
 
 
-def tokens(text: str) -> Iterator[Token]:
-    """The SPARQL tokens of ``text`` (whitespace dropped), each with its brace depth."""
+def tokens(text: str) -> tuple[Token, ...]:
+    """The SPARQL tokens of ``text`` (whitespace dropped), each with its brace depth.
+
+    Remembered for the last few texts: one request asks several questions of the same query.
+    """
+    return _tokens(text)
+
+
+@lru_cache(maxsize=32)
+def _tokens(text: str) -> tuple[Token, ...]:
+    found = []
     depth = 0
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup or "other"
         if kind == "close":
             depth = max(depth - 1, 0)
-        yield Token(kind, m.group(), m.start(), depth)
+        found.append(Token(kind, m.group(), m.start(), depth))
         if kind == "open":
             depth += 1
+    return tuple(found)
 
 
 def keywords(text: str) -> set[str]:
@@ -132,7 +141,7 @@ def capped(query: str, max_rows: int) -> str:
     >>> capped("SELECT ?s { ?s ?p ?o } VALUES ?s { <urn:a> }", 10)
     'SELECT ?s { ?s ?p ?o } LIMIT 10 VALUES ?s { <urn:a> }'
     """
-    found = list(tokens(query))
+    found = tokens(query)
     if query_kind(query) == "boolean":
         return query
     for i, token in enumerate(found):

@@ -120,7 +120,7 @@ def run_query(operation: Operation) -> Response:
             f"available: {', '.join(negotiation.names(kind))}"
         )
     answer = current_store().query_serialized(
-        guard.with_base(guard.capped(operation.text, settings.max_rows), request.base_url),
+        guard.capped(guard.with_base(operation.text, request.base_url), settings.max_rows),
         [chosen.media_type],
         default_graph_uris=operation.default_graphs,
         named_graph_uris=operation.named_graphs,
