@@ -219,18 +219,24 @@ class _Trial:
 
     __slots__ = ("_inverse", "nodes", "out", "types")
 
-    def __init__(self, triples: Iterable[tuple]) -> None:
+    def __init__(self, triples: Iterable[tuple], names: dict[URIRef, str]) -> None:
+        """Index ``triples``; ``names`` caches each predicate's string across trials."""
         out: dict[str, dict[str, dict]] = {}
         nodes: dict[str, object] = {}
+        last = by_predicate = None
         for s, p, o in triples:
-            key = str(s)
-            by_predicate = out.get(key)
-            if by_predicate is None:
-                by_predicate = out[key] = {}
-                nodes[key] = s
-            found = by_predicate.get(str(p))
+            if s is not last:  # the mapper emits a node's triples together
+                last, key = s, str(s)
+                by_predicate = out.get(key)
+                if by_predicate is None:
+                    by_predicate = out[key] = {}
+                    nodes[key] = s
+            name = names.get(p)
+            if name is None:
+                name = names[p] = str(p)
+            found = by_predicate.get(name)
             if found is None:
-                by_predicate[str(p)] = {o: None}
+                by_predicate[name] = {o: None}
             else:
                 found[o] = None
         types: dict[str, set[str]] = {}
@@ -334,12 +340,16 @@ def _datatype_check(dt: URIRef) -> ValueCheck:
     if dt in (RDF.langString, RDFS.Literal, RDFS.Datatype):
         raise ConfigError(f"shapes: sh:datatype {dt} is not supported by the fast engine")
 
+    wanted, plain_ok = str(dt), dt == XSD.string
+    same = str.__eq__  # compares URIRefs as strings, in C
+
     def check(v, _t) -> bool:
         if not isinstance(v, Literal):
             return False
-        if v.datatype is None and v.language is None and dt == XSD.string:
-            return isinstance(v.value, str)
-        if v.datatype != dt or v.ill_typed is True:
+        datatype = v.datatype
+        if datatype is None:
+            return plain_ok and v.language is None and isinstance(v.value, str)
+        if not same(datatype, wanted) or v.ill_typed is True:
             return False
         return python_type is None or isinstance(v.value, python_type)
 
@@ -363,8 +373,8 @@ def _value_constraints(shapes: Graph, node) -> list[_Constraint]:
                 )
             )
         elif p == SH["in"]:
-            members = frozenset(Collection(shapes, o))
-            found.append(_Constraint(SH.InConstraintComponent, lambda v, _t, m=members: v in m))
+            members = list(Collection(shapes, o))
+            found.append(_Constraint(SH.InConstraintComponent, _in_check(members)))
         elif p == SH.pattern:
             flags = shapes.value(node, SH.flags)
             regex = re.compile(str(o), re.I if flags and "i" in str(flags) else 0)
@@ -420,10 +430,26 @@ def _or_member(shapes: Graph, owner, member) -> list[_Constraint]:
     return _value_constraints(shapes, member)
 
 
+def _in_check(members: list) -> ValueCheck:
+    """sh:in by RDF term equality; IRIs are looked up by their string, which is faster."""
+    iris = frozenset(str(m) for m in members if isinstance(m, URIRef))
+    others = frozenset(m for m in members if not isinstance(m, URIRef))
+
+    def check(v, _t) -> bool:
+        if isinstance(v, URIRef):
+            return str(v) in iris
+        return v in others
+
+    return check
+
+
 def _num(v, bound, compare: Callable[[object, object], bool]) -> bool:
-    if not isinstance(v, Literal) or isinstance(v.value, bool) or v.ill_typed is True:
+    if not isinstance(v, Literal):
         return False
-    return isinstance(v.value, _NUMERIC) and compare(v.value, bound)
+    value = v.value
+    if not isinstance(value, _NUMERIC) or isinstance(value, bool) or v.ill_typed is True:
+        return False
+    return compare(value, bound)
 
 
 _RANGES = {
@@ -517,60 +543,112 @@ def compile_shapes(shapes: Graph) -> tuple[_NodeShape, ...]:
     return tuple(compiled)
 
 
+class _Plan:
+    """One node shape arranged for speed: property shapes by the predicate they read.
+
+    A focus node is checked by walking its own predicates (most of a trial's hundred optional
+    fields are absent), plus the few property shapes that must run anyway: those requiring a
+    value (sh:minCount, sh:hasValue), inverse paths and SPARQL constraints.
+    """
+
+    __slots__ = ("always", "by_path", "shape")
+
+    def __init__(self, shape: _NodeShape) -> None:
+        self.shape = shape
+        by_path: dict[str, list[_PropertyShape]] = {}  # then: (shape, max, (component, check)…)
+        always: list[_PropertyShape] = []
+        for p in shape.properties:
+            if p.inverse or p.sparql:
+                always.append(p)
+                continue
+            if p.min_count or p.has_value:
+                always.append(p)
+            if p.max_count is not None or p.constraints:
+                by_path.setdefault(p.path, []).append(p)
+        self.by_path = {
+            path: tuple(
+                (p, p.max_count, tuple((c.component, c.check) for c in p.constraints)) for p in ps
+            )
+            for path, ps in by_path.items()
+        }
+        self.always = tuple(always)
+
+
 class FastValidator:
     """The shapes compiled to Python checks: the same findings as pySHACL, far faster."""
 
     def __init__(self, shapes: Graph | None = None) -> None:
         self.shapes = compile_shapes(shapes if shapes is not None else shapes_graph())
+        self._plans = tuple(_Plan(shape) for shape in self.shapes)
+        self._names: dict[URIRef, str] = {}  # predicate -> str: few predicates, reused objects
 
     def validate(self, mapped: MappedTrial) -> Report:
-        trial = _Trial(mapped.triples)
-        return _report(mapped.nct_id, self._findings(mapped.nct_id, trial))
-
-    def _findings(self, nct_id: str, trial: _Trial) -> Iterator[Finding]:
-        for shape in self.shapes:
-            focus_nodes = set().union(*(trial.types.get(c, ()) for c in shape.targets))
+        trial = _Trial(mapped.triples, self._names)
+        found: list[Finding] = []
+        for plan in self._plans:
+            targets = plan.shape.targets
+            focus_nodes = (
+                trial.types.get(targets[0], _NONE)
+                if len(targets) == 1
+                else set().union(*(trial.types.get(c, ()) for c in targets))
+            )
             for focus in focus_nodes:
-                yield from self._node(nct_id, shape, focus, trial)
+                self._node(mapped.nct_id, plan, focus, trial, found)
+        return _report(mapped.nct_id, found) if found else Report(mapped.nct_id)
 
-    def _node(self, nct_id: str, shape: _NodeShape, focus, trial: _Trial) -> Iterator[Finding]:
-        def found(
-            component, value, path=None, iri=shape.iri, sev=shape.severity, msg=shape.message
-        ):
-            return Finding(
-                nct_id, sev, str(iri), path, None if value is None else str(value), msg,
-                str(focus), str(component),
+    def _node(self, nct_id: str, plan: _Plan, focus: str, trial: _Trial, found: list) -> None:
+        shape = plan.shape
+
+        def result(component, value, path=None, p=None) -> None:
+            owner = p or shape
+            found.append(
+                Finding(
+                    nct_id, owner.severity, str(owner.iri), path,
+                    None if value is None else str(value), owner.message, focus, str(component),
+                )
             )  # fmt: skip
 
         for c in shape.constraints:
             if not c.check(trial.nodes[focus], trial):
-                yield found(c.component, focus)
+                result(c.component, focus)
         for check in shape.sparql:
-            for path, value in check(trial, focus):
-                yield found(
-                    SH.SPARQLConstraintComponent, value, None if path is None else str(path)
-                )
-        for p in shape.properties:
-            path = ("^" if p.inverse else "") + p.path
-            values = trial.inverse(focus, p.path) if p.inverse else trial.values(focus, p.path)
-
-            def at(component, value, p=p, path=path):
-                return found(component, value, path, p.iri, p.severity, p.message)
-
+            for row_path, value in check(trial, focus):
+                result(SH.SPARQLConstraintComponent, value, row_path and str(row_path))
+        own = trial.out.get(focus, _NONE)
+        by_path = plan.by_path
+        for path, values in own.items():
+            checks = by_path.get(path)
+            if checks is None:
+                continue
+            for p, max_count, constraints in checks:
+                if max_count is not None and len(values) > max_count:
+                    result(SH.MaxCountConstraintComponent, None, path, p)
+                for component, check in constraints:
+                    for v in values:
+                        if not check(v, trial):
+                            result(component, v, path, p)
+        for p in plan.always:
+            if p.inverse:
+                values = trial.inverse(focus, p.path)
+                path = "^" + p.path
+            else:
+                values = own.get(p.path, _NONE)
+                path = p.path
             if p.min_count is not None and len(values) < p.min_count:
-                yield at(SH.MinCountConstraintComponent, None)
-            if p.max_count is not None and len(values) > p.max_count:
-                yield at(SH.MaxCountConstraintComponent, None)
+                result(SH.MinCountConstraintComponent, None, path, p)
             for required in p.has_value:
                 if required not in values:
-                    yield at(SH.HasValueConstraintComponent, None)
-            for c in p.constraints:
-                for v in values:
-                    if not c.check(v, trial):
-                        yield at(c.component, v)
+                    result(SH.HasValueConstraintComponent, None, path, p)
+            if p.inverse or p.sparql:
+                if p.max_count is not None and len(values) > p.max_count:
+                    result(SH.MaxCountConstraintComponent, None, path, p)
+                for c in p.constraints:
+                    for v in values:
+                        if not c.check(v, trial):
+                            result(c.component, v, path, p)
             for check in p.sparql:
                 for row_path, value in check(trial, focus):
-                    yield at(SH.SPARQLConstraintComponent, value, path=str(row_path or path))
+                    result(SH.SPARQLConstraintComponent, value, str(row_path or path), p)
 
 
 # --------------------------------------------------------------------------- SPARQL constraints
