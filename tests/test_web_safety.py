@@ -239,3 +239,43 @@ def test_gate_admits_in_arrival_order_and_times_out_waiters():
     assert order == list(range(6))
     with gate.admitted(0.1) as remaining:  # every slot came back
         assert remaining > 0
+
+
+@pytest.mark.slow
+def test_live_server_refuses_what_it_must(store_path):
+    """Over real HTTP: UPDATE without the token, SERVICE, and LOAD (even with the token)."""
+    with serve(store_path, {"TRIALKG_UPDATE_TOKEN": TOKEN}) as url:
+        sparql_update = {"Content-Type": "application/sparql-update"}
+        no_token = requests.post(url, data=MARK, headers=sparql_update, timeout=30)
+        assert no_token.status_code == 401
+        service = requests.get(
+            url,
+            params={"query": "SELECT * { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"},
+            timeout=30,
+        )
+        assert service.status_code == 403 and "SERVICE" in service.text
+        load = requests.post(
+            url,
+            data="LOAD <http://example.org/data.ttl>",
+            headers={**sparql_update, "Authorization": f"Bearer {TOKEN}"},
+            timeout=30,
+        )
+        assert load.status_code == 403 and "LOAD" in load.text
+        asked = requests.get(
+            url, params={"query": WRITTEN}, headers={"Accept": "application/json"}, timeout=30
+        )
+        assert asked.json()["boolean"] is False
+        done = requests.post(
+            url,
+            data=MARK,
+            headers={**sparql_update, "Authorization": f"Bearer {TOKEN}"},
+            timeout=30,
+        )
+        assert done.status_code == 204
+        asked = requests.get(
+            url, params={"query": WRITTEN}, headers={"Accept": "application/json"}, timeout=30
+        )
+        assert asked.json()["boolean"] is True
+    with serve(store_path) as url:  # no token configured: read-only
+        refused = requests.post(url, data={"update": MARK}, timeout=30)
+        assert refused.status_code == 403 and "read-only" in refused.text
