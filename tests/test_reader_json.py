@@ -295,6 +295,16 @@ def test_ndjson_errors_name_the_line(tmp_path, corpus) -> None:
     assert error.file == f"{path}:line 3" and "invalid JSON" in error.reason
 
 
+def test_ndjson_named_json_is_read_as_lines(tmp_path, corpus) -> None:
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(_study(corpus)) + "\n" + json.dumps(_study(corpus, 1)) + "\n")
+    results = list(read_paths([path]))
+    assert [(t.nct_id, t.source.entry) for t in results] == [
+        (corpus[0][0].stem, "line 1"),
+        (corpus[1][0].stem, "line 2"),
+    ]
+
+
 def test_zip_refuses_escaping_members(tmp_path, corpus) -> None:
     path = tmp_path / "ctg-studies.json.zip"
     body = json.dumps(_study(corpus))

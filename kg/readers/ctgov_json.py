@@ -6,7 +6,8 @@ directory or as members of a zip (the bulk ``ctg-studies.json.zip`` holds one st
 - one study object (``GET /api/v2/studies/{nctId}``),
 - a page ``{"studies": [...], "nextPageToken": ...}`` (``GET /api/v2/studies``),
 - a JSON array of studies (the website's ``ctg-studies.json`` download),
-- NDJSON / JSON Lines (``.ndjson``, ``.jsonl``): one study per line.
+- NDJSON / JSON Lines (``.ndjson``, ``.jsonl``, or a ``.json`` whose second document starts
+  a new line): one study per line.
 
 Inputs up to ``FAST_LIMIT`` bytes are parsed in one go with orjson; bigger ones are streamed
 with ijson (``studies.item`` / ``item``), so a multi-gigabyte download never sits in memory.
@@ -15,6 +16,7 @@ Field paths in errors are the API's own (``protocolSection.designModule.phases[0
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -207,6 +209,10 @@ def _read_bytes(data: bytes, entry: Entry) -> Iterator[Result]:
     try:
         document = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
+        if exc.colno == 1 and exc.lineno == 2 and _is_json(data.split(b"\n", 1)[0]):
+            # one document per line under a .json name: NDJSON after all
+            yield from _read_lines(io.BytesIO(data), entry)
+            return
         yield RecordError(
             entry.label,
             f"invalid JSON at line {exc.lineno}, column {exc.colno} (byte {exc.pos}): {exc.msg}",
@@ -214,6 +220,14 @@ def _read_bytes(data: bytes, entry: Entry) -> Iterator[Result]:
         )
         return
     yield from _read_parsed(document, entry)
+
+
+def _is_json(line: bytes) -> bool:
+    try:
+        orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return False
+    return True
 
 
 def _read_parsed(document: Any, entry: Entry) -> Iterator[Result]:
