@@ -332,3 +332,46 @@ def test_gzip_leaves_files_sent_as_they_are_alone(store):
     response = app.test_client().get("/test-file", headers={"Accept-Encoding": "gzip"})
     assert response.status_code == 200
     assert response.data == b"x" * 5000
+
+
+def test_settings_from_environment_and_arguments(monkeypatch):
+    env = {
+        "TRIALKG_QUERY_TIMEOUT": "12.5",
+        "TRIALKG_MAX_ROWS": "50",
+        "TRIALKG_UPDATE_TOKEN": "t",
+        "TRIALKG_ALLOW_LOAD": "true",
+        "TRIALKG_CORS": "0",
+        "TRIALKG_BASE": "https://example.org/kg/",
+    }
+    s = Settings.from_env(env, max_rows=7)
+    assert (s.query_timeout, s.max_rows, s.update_token) == (12.5, 7, "t")
+    assert (s.allow_load, s.allow_service, s.cors, s.base) == (
+        True,
+        False,
+        False,
+        "https://example.org/kg/",
+    )
+    defaults = Settings.from_env({})
+    assert (defaults.query_timeout, defaults.update_token, defaults.cors) == (30.0, None, True)
+    assert defaults.concurrent_queries >= 2
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("TRIALKG_QUERY_TIMEOUT", "soon"),
+        ("TRIALKG_ALLOW_SERVICE", "maybe"),
+        ("TRIALKG_MAX_ROWS", "0"),
+    ],
+)
+def test_bad_settings_name_the_variable(variable, value):
+    from kg.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=variable):
+        Settings.from_env({variable: value})
+
+
+def test_cors_can_be_switched_off(store):
+    client = create_app(Settings(cors=False), store=store).test_client()
+    response = client.get("/sparql", query_string={"query": TRIALS})
+    assert "Access-Control-Allow-Origin" not in response.headers
