@@ -333,6 +333,8 @@ _EMPTY: Mapping[str, Any] = {}
 _CONTACT_KEYS = ("name", "phone", "phoneExt", "email")
 _LOCATION_KEYS = ("facility", "city", "state", "zip", "country")
 _OUTCOME_KEYS = ("measure", "description", "timeFrame")
+_MESH_KEYS = ("id", "term")
+_LEAF_KEYS = ("id", "name", "asFound")
 
 
 @lru_cache(maxsize=65536)
@@ -789,11 +791,21 @@ class _StudyReader:
         )
 
     def _mesh(self, m: Mapping[str, Any], key: str, at: str) -> list[MeshTerm]:
-        return [
-            MeshTerm(id=self.text(t, "id", where) or "", term=self.text(t, "term", where) or "")
-            for where, t in self.objs(m, key, at)
-            if t.get("id")
-        ]
+        terms = []
+        for where, t in self.objs(m, key, at):
+            mesh_id, term = self.strs(t, _MESH_KEYS, where)
+            if mesh_id:
+                terms.append(MeshTerm(id=mesh_id, term=term or ""))
+        return terms
+
+    def _leaf(self, leaf: Mapping[str, Any], where: str) -> BrowseLeaf:
+        leaf_id, name, as_found = self.strs(leaf, _LEAF_KEYS, where)
+        return BrowseLeaf(
+            id=leaf_id or "",
+            name=name or "",
+            as_found=as_found,
+            relevance=self.code(Relevance, leaf, "relevance", where),
+        )
 
     def _browse(self, m: Mapping[str, Any], at: str) -> BrowseModule:
         if not m:
@@ -801,15 +813,7 @@ class _StudyReader:
         return BrowseModule(
             meshes=self._mesh(m, "meshes", at),
             ancestors=self._mesh(m, "ancestors", at),
-            leaves=[
-                BrowseLeaf(
-                    id=self.text(leaf, "id", where) or "",
-                    name=self.text(leaf, "name", where) or "",
-                    as_found=self.text(leaf, "asFound", where),
-                    relevance=self.code(Relevance, leaf, "relevance", where),
-                )
-                for where, leaf in self.objs(m, "browseLeaves", at)
-            ],
+            leaves=[self._leaf(leaf, where) for where, leaf in self.objs(m, "browseLeaves", at)],
             branches=[
                 BrowseBranch(
                     abbrev=self.text(b, "abbrev", where) or "",
