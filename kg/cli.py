@@ -259,6 +259,8 @@ def stats(store_location, fmt) -> None:
 @click.option("--threads", type=int, default=8, show_default=True, help="Worker threads.")
 def serve(store_location, host, port, threads) -> None:
     """Serve the store: SPARQL endpoint and pages (read-only unless TRIALKG_UPDATE_TOKEN is set)."""
+    import signal
+
     import waitress
 
     from kg.web.app import create_app
@@ -266,9 +268,16 @@ def serve(store_location, host, port, threads) -> None:
 
     settings = Settings.from_env(store=store_location)
     app = create_app(settings)
+
+    def stop(signum, frame):  # SIGTERM unwinds like Ctrl-C, so the store closes cleanly
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     click.echo(f"trialkg: serving http://{host}:{port}/sparql", err=True)
     try:
         waitress.serve(app, host=host, port=port, threads=threads, ident="trialkg")
+    except KeyboardInterrupt:
+        click.echo("trialkg: stopped", err=True)
     finally:
         app.extensions["trialkg"].store.close()
 
