@@ -21,6 +21,7 @@ import contextlib
 import shutil
 import tempfile
 import threading
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -58,6 +59,8 @@ class OxigraphStore:
                 f"{self.path}: cannot open the store ({error}); is another process writing it? "
                 "Stop it, or open this store read-only."
             ) from error
+        if not read_only:
+            self._remove_stale_snapshots()
         self._terms = OxigraphTerms()
         self._lock = ReadWriteLock()
         self._workers = workers
@@ -171,6 +174,15 @@ class OxigraphStore:
         if not self.read_only:
             with contextlib.suppress(OSError):
                 self._store.flush()
+
+    def _snapshot_prefix(self) -> str:
+        return f".{self.path.name}-snapshots-"
+
+    def _remove_stale_snapshots(self) -> None:
+        """Snapshots left by a process that died: only the writer makes them, and RocksDB's lock
+        says we are the only writer now, so none is in use."""
+        for stale in self.path.parent.glob(self._snapshot_prefix() + "*"):
+            shutil.rmtree(stale, ignore_errors=True)
 
     def _writable(self) -> None:
         if self.read_only:
@@ -296,8 +308,9 @@ class OxigraphStore:
                 return self._snapshot[1]
             if self._snapshot_root is None:
                 self._snapshot_root = tempfile.mkdtemp(
-                    prefix=f".{self.path.name}-snapshots-", dir=self.path.parent
+                    prefix=self._snapshot_prefix(), dir=self.path.parent
                 )
+                weakref.finalize(self, shutil.rmtree, self._snapshot_root, True)
             target = str(Path(self._snapshot_root) / f"g{self._generation}")
             if not Path(target).exists():
                 try:
