@@ -397,6 +397,7 @@ def _first_per_target(found: list[tuple[str, Match]]) -> list[tuple[str, Match]]
 
 
 __all__ = [
+    "DRUG_TYPES",
     "VOCABULARY_LOADERS",
     "Link",
     "Linker",

@@ -27,9 +27,13 @@ from kg.linking.mesh import open_text, read_tsv, version_from_name
 EXACT = frozenset({"exact", "skos:exactMatch", "http://www.w3.org/2004/02/skos/core#exactMatch"})
 
 
+_DATED_SNOMED = re.compile(r"^SNOMEDCT_US_\d{4}_\d{2}_\d{2}:")
+
+
 def _curie(value: str) -> str | None:
+    """A canonical CURIE, or None for a prefix outside the map (DO dates its SNOMED prefix)."""
     try:
-        return normalize(value.strip())
+        return normalize(_DATED_SNOMED.sub("SNOMEDCT:", value.strip()))
     except ValueError:
         return None
 
