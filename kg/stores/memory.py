@@ -132,7 +132,8 @@ class MemoryStore:
         timeout: float | None = None,
     ) -> QueryResult:
         prepared, dataset = self._prepare(sparql, bindings, default_graph_uris, named_graph_uris)
-        return _run(lambda: _evaluate(dataset(), prepared, bindings, self._lock), timeout)
+        with self._lock.reading():  # held by this thread, never by the interruptible one
+            return _run(lambda: _evaluate(dataset(), prepared, bindings), timeout)
 
     def query_serialized(
         self,
@@ -147,10 +148,11 @@ class MemoryStore:
         prepared, dataset = self._prepare(sparql, bindings, default_graph_uris, named_graph_uris)
 
         def answer() -> Serialized:
-            result = _evaluate(dataset(), prepared, bindings, self._lock)
+            result = _evaluate(dataset(), prepared, bindings)
             return serialize_result(result, media_types)
 
-        return _run(answer, timeout)
+        with self._lock.reading():
+            return _run(answer, timeout)
 
     def _prepare(
         self,
@@ -180,11 +182,10 @@ class MemoryStore:
     ) -> Dataset:
         """A dataset whose default graph merges ``default_graph_uris`` and whose only named graphs
         are ``named_graph_uris`` (SPARQL 1.1 Protocol: giving either replaces the whole dataset)."""
-        with self._lock.reading():
-            narrowed = _copy(self._ds, [URIRef(g) for g in named_graph_uris])
-            for name in default_graph_uris:
-                for triple in self._ds.graph(URIRef(name)):
-                    narrowed.default_graph.add(triple)
+        narrowed = _copy(self._ds, [URIRef(g) for g in named_graph_uris])
+        for name in default_graph_uris:
+            for triple in self._ds.graph(URIRef(name)):
+                narrowed.default_graph.add(triple)
         return narrowed
 
 
@@ -228,14 +229,12 @@ def _uses_service(node: object) -> bool:
 
 
 def _evaluate(
-    dataset: Dataset, prepared: Query, bindings: Mapping[str, Term] | None, lock: ReadWriteLock
+    dataset: Dataset, prepared: Query, bindings: Mapping[str, Term] | None
 ) -> QueryResult:
+    """Evaluate and materialise the answer (the caller holds the read lock)."""
     init = {Variable(k): v for k, v in (bindings or {}).items()}
-    with lock.reading():
-        try:
-            result = dataset.query(prepared, initBindings=init)
-        except SPARQLError as error:
-            raise QueryError(f"SPARQL query failed: {error}") from error
+    try:
+        result = dataset.query(prepared, initBindings=init)
         if result.type == "ASK":
             return QueryResult(kind="boolean", boolean=bool(result.askAnswer))
         if result.type in ("CONSTRUCT", "DESCRIBE"):
@@ -244,6 +243,8 @@ def _evaluate(
         variables = [str(v) for v in result.vars]
         keys = [Variable(v) for v in variables]
         rows = [tuple(_plain_or_none(row.get(k)) for k in keys) for row in result.bindings]
+    except SPARQLError as error:
+        raise QueryError(f"SPARQL query failed: {error}") from error
     return QueryResult(kind="bindings", variables=variables, rows=iter(rows))
 
 
