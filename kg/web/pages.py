@@ -168,12 +168,14 @@ def describe(iri: URIRef) -> Description:
         for row in store.query(
             read_text("queries", "internal/describe-outgoing.rq"), bound, timeout=timeout
         ).dicts()
+        if "p" in row  # an empty aggregate may still answer one row with ?resource alone
     ]
     incoming = [
         (row["s"], row["p"], row.get("label"))
         for row in store.query(
             read_text("queries", "internal/describe-incoming.rq"), bound, timeout=timeout
         ).dicts()
+        if "s" in row
     ]
     counted = store.query(
         read_text("queries", "internal/count-incoming.rq"), bound, timeout=timeout
