@@ -322,6 +322,7 @@ class _NodeShape:
 _DESCRIPTIVE = {RDF.type, RDFS.comment, RDFS.label, SH.name, SH.description, SH.message, SH.order}
 _STRUCTURE = {SH.targetClass, SH.property, SH.path, SH.severity, SH.sparql}
 _COUNTS = {SH.minCount, SH.maxCount, SH.hasValue}
+_SPARQL_CONSTRAINT_TERMS = {RDF.type, RDFS.comment, SH.prefixes, SH.select}
 _NUMERIC = (int, Decimal, float)
 
 
@@ -376,8 +377,10 @@ def _value_constraints(shapes: Graph, node) -> list[_Constraint]:
             members = list(Collection(shapes, o))
             found.append(_Constraint(SH.InConstraintComponent, _in_check(members)))
         elif p == SH.pattern:
-            flags = shapes.value(node, SH.flags)
-            regex = re.compile(str(o), re.I if flags and "i" in str(flags) else 0)
+            flags = str(shapes.value(node, SH.flags) or "").lower()  # as pySHACL: i and m
+            regex = re.compile(
+                str(o), (re.I if "i" in flags else 0) | (re.M if "m" in flags else 0)
+            )
             found.append(
                 _Constraint(
                     SH.PatternConstraintComponent,
@@ -470,7 +473,10 @@ def _one(shapes: Graph, node, p, what: str) -> object:
 def _common(shapes: Graph, node) -> tuple[str, str, tuple[SparqlCheck, ...]]:
     if not isinstance(node, URIRef):
         raise ConfigError(f"shapes: every shape needs an IRI, {node!r} has none")
-    severity = SEVERITY_NAMES[shapes.value(node, SH.severity) or SH.Violation]
+    level = shapes.value(node, SH.severity) or SH.Violation
+    if level not in SEVERITY_NAMES:
+        raise ConfigError(f"shapes: {node}: sh:severity {level} is not Violation/Warning/Info")
+    severity = SEVERITY_NAMES[level]
     message = str(_one(shapes, node, SH.message, "sh:message"))
     sparql = []
     for constraint in shapes.objects(node, SH.sparql):
@@ -479,8 +485,9 @@ def _common(shapes: Graph, node) -> tuple[str, str, tuple[SparqlCheck, ...]]:
                 f"shapes: {node}: SPARQL constraint {constraint} has no compiled check in "
                 "kg.validation.SPARQL_CHECKS; add one (and a mutation test) before using it"
             )
-        if shapes.value(constraint, SH.message) is not None:
-            raise ConfigError(f"shapes: {constraint}: put sh:message on the shape, not the query")
+        extra = set(shapes.predicates(constraint)) - _SPARQL_CONSTRAINT_TERMS
+        if extra:  # sh:message would add a second message, sh:deactivated would skip it
+            raise ConfigError(f"shapes: {constraint}: {sorted(extra)} not supported here")
         sparql.append(SPARQL_CHECKS[str(constraint)])
     return severity, message, tuple(sparql)
 
@@ -551,20 +558,23 @@ class _Plan:
     value (sh:minCount, sh:hasValue), inverse paths and SPARQL constraints.
     """
 
-    __slots__ = ("always", "by_path", "shape")
+    __slots__ = ("always", "by_path", "required", "shape")
 
     def __init__(self, shape: _NodeShape) -> None:
         self.shape = shape
         by_path: dict[str, list[_PropertyShape]] = {}  # then: (shape, max, (component, check)…)
         always: list[_PropertyShape] = []
+        required: list[tuple[_PropertyShape, str, int]] = []
         for p in shape.properties:
-            if p.inverse or p.sparql:
+            if p.inverse or p.sparql or p.has_value:
                 always.append(p)
-                continue
-            if p.min_count or p.has_value:
-                always.append(p)
+                if p.inverse or p.sparql:
+                    continue
+            elif p.min_count:
+                required.append((p, p.path, p.min_count))
             if p.max_count is not None or p.constraints:
                 by_path.setdefault(p.path, []).append(p)
+        self.required = tuple(required)
         self.by_path = {
             path: tuple(
                 (p, p.max_count, tuple((c.component, c.check) for c in p.constraints)) for p in ps
@@ -627,6 +637,9 @@ class FastValidator:
                     for v in values:
                         if not check(v, trial):
                             result(component, v, path, p)
+        for p, path, min_count in plan.required:
+            if len(own.get(path, _NONE)) < min_count:
+                result(SH.MinCountConstraintComponent, None, path, p)
         for p in plan.always:
             if p.inverse:
                 values = trial.inverse(focus, p.path)

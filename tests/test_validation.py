@@ -353,8 +353,18 @@ PREFIXES = """
         "tks:X a sh:NodeShape ; sh:targetClass tk:Arm ; sh:message 'm' ; sh:sparql tks:Q .\n"
         "tks:Q a sh:SPARQLConstraint ; sh:select 'SELECT $this WHERE { }' .",
         "tks:X a sh:NodeShape ; sh:targetClass tk:Arm .",
+        "tks:ArmNamesOwnInterventions sh:deactivated true .",
+        "tks:Arm sh:severity sh:Fatal .",
     ],
-    ids=["targetNode", "closed", "uniqueLang", "uncompiled SPARQL", "no message"],
+    ids=[
+        "targetNode",
+        "closed",
+        "uniqueLang",
+        "uncompiled SPARQL",
+        "no message",
+        "deactivated SPARQL",
+        "unknown severity",
+    ],
 )
 def test_fast_engine_refuses_what_it_cannot_check(turtle):
     with pytest.raises(ConfigError):
