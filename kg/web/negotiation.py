@@ -35,7 +35,6 @@ class Format:
     media_type: str
     aliases: tuple[str, ...] = ()
     w3c: str = ""  # its name under http://www.w3.org/ns/formats/ (for the service description)
-    text: bool = True  # sent with charset=utf-8
 
     def names(self) -> tuple[str, ...]:
         return (self.name, self.media_type, *self.aliases)
