@@ -182,6 +182,22 @@ def test_default_location_comes_from_the_environment(
         store.close()
 
 
+@pytest.mark.parametrize(
+    ("configured", "name"),
+    [("memory:", "MemoryStore"), ("http://127.0.0.1:9/query", "RemoteStore")],
+)
+def test_store_variable_may_name_any_backend(
+    configured: str, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRIALKG_STORE", configured)
+    store = open_store()
+    assert type(store).__name__ == name
+    if name == "RemoteStore":
+        assert store.endpoint == configured
+        assert store.update_endpoint == "http://127.0.0.1:9/update"
+    store.close()
+
+
 # -- writing -------------------------------------------------------------------------------
 
 

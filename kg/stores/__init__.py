@@ -53,11 +53,12 @@ STORES: dict[str, Callable[..., Store]] = {
 }
 
 
-def default_location() -> Path:
-    """``$TRIALKG_STORE`` if set, else ``<user data dir>/trialkg/store``."""
+def default_location() -> str | Path:
+    """``$TRIALKG_STORE`` if set (a path, URL or ``memory:``, kept as typed), else
+    ``<user data dir>/trialkg/store``."""
     configured = os.environ.get(STORE_ENV)
     if configured:
-        return Path(configured)
+        return configured
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("trialkg")) / "store"
