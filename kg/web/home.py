@@ -11,7 +11,7 @@ from flask import Blueprint, render_template
 
 from kg.queries import load_queries
 from kg.resources import web_static_dir
-from kg.vocab import TK
+from kg.vocab import TK, Iris
 from kg.web.description import statistics
 from kg.web.pages import predicate_name
 from kg.web.state import current_settings
@@ -51,5 +51,6 @@ def home() -> str:
         classes=classes,
         queries=list(load_queries().values()),
         examples=examples,
-        base=current_settings().base,
+        base=Iris(current_settings().base).base,
+        ontology=str(TK._NS),
     )

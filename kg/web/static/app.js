@@ -10,9 +10,19 @@
   const status = document.getElementById("status");
   const examples = JSON.parse(document.getElementById("examples").textContent);
 
+  const ontology = editor.dataset.ontology;
+
   // A minted IRI opens its page on this site; any other IRI is an ordinary link.
   function href(iri) {
-    return iri.startsWith(base) ? root + "/" + iri.slice(base.length) : iri;
+    return iri.startsWith(base) && !iri.startsWith(ontology)
+      ? root + "/" + iri.slice(base.length)
+      : iri;
+  }
+
+  // Registry codes show as their code (PHASE2), minted IRIs by their path, others in full.
+  function label(iri) {
+    if (iri.startsWith(ontology)) return iri.slice(ontology.length).replace(/^[A-Za-z]+-/, "");
+    return iri.startsWith(base) ? iri.slice(base.length) : iri;
   }
 
   function cell(value) {
@@ -23,7 +33,7 @@
     if (isIri) {
       const a = document.createElement("a");
       a.href = href(text);
-      a.textContent = text.startsWith(base) ? text.slice(base.length) : text;
+      a.textContent = label(text);
       td.appendChild(a);
     } else {
       td.textContent = text;
