@@ -307,9 +307,20 @@ class NamedQuery:
         iris: Iris | None = None,
         *,
         timeout: float | None = None,
+        sparql: str | None = None,
     ) -> QueryResult:
-        """Bind ``args`` and run the query on ``store``."""
-        return store.query(self.sparql, bindings=self.bind(args, iris), timeout=timeout)
+        """Bind ``args`` and run the query (or ``sparql``, a capped copy of it) on ``store``.
+
+        Rows that bind nothing but the parameters are dropped: when an aggregate matches
+        nothing, both pyoxigraph and rdflib answer one row holding only the bound values
+        instead of none.
+        """
+        bindings = self.bind(args, iris)
+        result = store.query(sparql or self.sparql, bindings=bindings, timeout=timeout)
+        answers = [i for i, v in enumerate(result.variables) if v not in bindings]
+        rows = result.rows
+        result.rows = (row for row in rows if any(row[i] is not None for i in answers))
+        return result
 
     def checked(self) -> NamedQuery:
         """Itself, once the header is known coherent: unique names, an example that binds."""

@@ -432,3 +432,36 @@ def test_a_string_value_cannot_change_the_query(mapped_corpus):
     """A value that would break out of a spliced literal is just a country nobody has."""
     rows = run(mapped_corpus, "trials-by-phase-status-country", country='China" } UNION { ?x ?y ?z')
     assert rows == []
+
+
+def test_subtree_follows_skos_broader_of_a_loaded_mesh_vocabulary():
+    """A trial indexed only with Asthma is under Respiratory Tract Diseases once MeSH says so."""
+    from kg.mapper import map_trial
+    from kg.model import BrowseModule, Eligibility, MeshTerm, Organization, Trial
+    from kg.stores import open_store
+    from kg.vocab import SKOS
+
+    trial = Trial(
+        "NCT00000001",
+        brief_title="An asthma trial",
+        overall_status=OverallStatus.RECRUITING,
+        lead_sponsor=Organization("Example Sponsor"),
+        condition_browse=BrowseModule(meshes=[MeshTerm("D001249", "Asthma")]),
+        eligibility=Eligibility(sex=Sex.ALL),
+    )
+    mapped = map_trial(trial, IRIS)
+    mesh = IRIS.vocabulary_graph("mesh")
+    hierarchy = [
+        (mesh_iri("D001249"), SKOS.broader, mesh_iri("D012130")),  # Respiratory Hypersensitivity
+        (mesh_iri("D012130"), SKOS.broader, mesh_iri("D012140")),  # Respiratory Tract Diseases
+    ]
+    store = open_store("memory:")
+    store.replace_graphs({mapped.graph: mapped.triples, mesh: hierarchy})
+    for top in ("D001249", "D012130", "D012140"):
+        sponsors = run(store, "sponsors-of-condition", mesh=top)
+        assert [(r["sponsor"], int(r["trials"])) for r in sponsors] == [
+            (IRIS.organization("Example Sponsor"), 1)
+        ], top
+        patients = run(store, "trials-for-patient", age="30", sex="MALE", condition=top)
+        assert [str(r["nctId"]) for r in patients] == ["NCT00000001"], top
+    assert run(store, "sponsors-of-condition", mesh="D009369") == []

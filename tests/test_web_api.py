@@ -152,3 +152,17 @@ def test_values_are_bound_not_spliced(client):
     )
     assert answer.status_code == 200
     assert answer.get_json()["rows"] == []
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "tsv", "srj"])
+def test_an_empty_aggregate_answers_no_rows(client, fmt):
+    """No trial is indexed with D999999: no rows, not one row holding the parameter alone."""
+    answer = client.get(f"/api/queries/sponsors-of-condition?mesh=D999999&format={fmt}")
+    assert answer.status_code == 200
+    text = answer.get_data(as_text=True)
+    if fmt == "json":
+        assert answer.get_json()["rows"] == []
+    elif fmt == "srj":
+        assert json.loads(text)["results"]["bindings"] == []
+    else:
+        assert len(text.strip().splitlines()) == 1  # the header only

@@ -10,13 +10,17 @@ the server's cap.
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
+import json
 import re
 from decimal import Decimal
 from importlib.metadata import version
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
-from rdflib import Literal, URIRef  # noqa: F401  (URIRef used in the doctest)
+from rdflib import BNode, Literal, URIRef
 from rdflib.term import Identifier
 from werkzeug.exceptions import NotAcceptable, NotFound
 
@@ -65,33 +69,34 @@ def run(name: str) -> Response:
         if len(values) > 1:
             raise ParameterError(query.name, key, f"given {len(values)} times; give it once")
         args[key] = values[0]
-    bindings = query.bind(args, Iris(settings.base))
-    store = current_store()
-    if fmt is not ROWS:
-        answer = store.query_serialized(
-            guard.capped(query.sparql, limit),
-            [fmt.media_type],
-            bindings,
-            timeout=settings.query_timeout,
-        )
-        return Response(answer.body, content_type=f"{answer.media_type}; charset=utf-8")
-    result = store.query(
-        guard.capped(query.sparql, limit + 1), bindings, timeout=settings.query_timeout
+    iris = Iris(settings.base)
+    result = query.run(
+        current_store(),
+        args,
+        iris,
+        timeout=settings.query_timeout,
+        sparql=guard.capped(query.sparql, limit + 1),
     )
-    rows = [
-        {v: plain(t) for v, t in zip(result.variables, row, strict=True) if t is not None}
-        for row in result.rows
-    ]
+    variables = result.variables
+    rows = list(itertools.islice(result.rows, limit + 1))
     truncated = len(rows) > limit
-    response = jsonify(
-        {
-            "query": query.name,
-            "parameters": {k: str(t) for k, t in bindings.items()},
-            "variables": result.variables,
-            "rows": rows[:limit],
-            "truncated": truncated,
-        }
-    )
+    rows = rows[:limit]
+    if fmt is ROWS:
+        response = jsonify(
+            {
+                "query": query.name,
+                "parameters": {k: str(t) for k, t in query.bind(args, iris).items()},
+                "variables": variables,
+                "rows": [
+                    {v: plain(t) for v, t in zip(variables, row, strict=True) if t is not None}
+                    for row in rows
+                ],
+                "truncated": truncated,
+            }
+        )
+    else:
+        body = SERIALIZERS[fmt.name](variables, rows)
+        response = Response(body, content_type=f"{fmt.media_type}; charset=utf-8")
     if truncated:
         response.headers["X-TrialKG-Truncated"] = "true"
     return response
@@ -129,6 +134,60 @@ def _limit(query: NamedQuery, cap: int) -> int:
     if not re.fullmatch(r"\d+", raw) or not 1 <= int(raw) <= cap:
         raise ParameterError(query.name, "limit", f"{raw!r} is not a row count from 1 to {cap}")
     return int(raw)
+
+
+Row = tuple[Identifier | None, ...]
+
+
+def csv_results(variables: list[str], rows: list[Row]) -> str:
+    """SPARQL 1.1 Query Results CSV: plain values, RFC 4180 quoting, CRLF line ends."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(variables)
+    for row in rows:
+        writer.writerow(["" if t is None else _csv_value(t) for t in row])
+    return out.getvalue()
+
+
+def _csv_value(term: Identifier) -> str:
+    return f"_:{term}" if isinstance(term, BNode) else str(term)
+
+
+def tsv_results(variables: list[str], rows: list[Row]) -> str:
+    r"""SPARQL 1.1 Query Results TSV: ``?var`` headers, terms written as in Turtle.
+
+    >>> tsv_results(["x", "y"], [(URIRef("urn:a"), None), (None, Literal("b"))])
+    '?x\t?y\n<urn:a>\t\n\t"b"\n'
+    """
+    lines = ["\t".join("?" + v for v in variables)]
+    lines += ["\t".join("" if t is None else t.n3() for t in row) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def json_results(variables: list[str], rows: list[Row]) -> str:
+    """SPARQL 1.1 Query Results JSON."""
+    bindings = [
+        {v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None}
+        for row in rows
+    ]
+    return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}})
+
+
+def _json_term(term: Identifier) -> dict[str, str]:
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    assert isinstance(term, Literal)
+    found = {"type": "literal", "value": str(term)}
+    if term.language:
+        found["xml:lang"] = term.language
+    elif term.datatype is not None:
+        found["datatype"] = str(term.datatype)
+    return found
+
+
+SERIALIZERS = {"csv": csv_results, "tsv": tsv_results, "sparql-json": json_results}
 
 
 def plain(term: Identifier) -> Any:
