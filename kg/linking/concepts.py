@@ -129,20 +129,24 @@ def to_triples(vocabulary: Vocabulary, scheme: URIRef) -> Iterator[Triple]:
     yield scheme, RDF.type, SKOS.ConceptScheme
     yield scheme, OWL.versionInfo, Literal(vocabulary.version)
     yield scheme, SKOS.notation, Literal(vocabulary.kind)
+    concept_type, in_scheme, pref, alt, broader, exact, tree = (
+        SKOS.Concept, SKOS.inScheme, SKOS.prefLabel, SKOS.altLabel, SKOS.broader,
+        SKOS.exactMatch, TK.treeNumber,
+    )  # fmt: skip
     for concept in vocabulary.concepts.values():
         node = iri(concept.id)
-        yield node, RDF.type, SKOS.Concept
-        yield node, SKOS.inScheme, scheme
+        yield node, RDF.type, concept_type
+        yield node, in_scheme, scheme
         if concept.label:
-            yield node, SKOS.prefLabel, Literal(concept.label)
+            yield node, pref, Literal(concept.label)
         for synonym in concept.synonyms:
-            yield node, SKOS.altLabel, Literal(synonym)
+            yield node, alt, Literal(synonym)
         for parent in concept.parents:
-            yield node, SKOS.broader, iri(parent)
+            yield node, broader, iri(parent)
         for xref in concept.xrefs:
-            yield node, SKOS.exactMatch, iri(xref)
+            yield node, exact, iri(xref)
         for number in concept.tree_numbers:
-            yield node, TK.treeNumber, Literal(number)
+            yield node, tree, Literal(number)
 
 
 _SLOTS = {
@@ -155,7 +159,7 @@ _SLOTS = {
 
 def from_triples(kind: str, triples: Iterable[tuple]) -> Vocabulary:
     """Rebuild a vocabulary from the triples :func:`to_triples` wrote (the inverse, up to order)."""
-    compress = converter().compress
+    compress = lru_cache(maxsize=1 << 16)(converter().compress)  # subjects repeat per concept
     vocabulary = Vocabulary(kind, "")
     concepts = vocabulary.concepts
     for s, p, o in triples:
