@@ -441,6 +441,23 @@ def test_graph_dump_load_round_trip(loaded: Store, trials: dict, media_type: str
     assert same(loaded.triples(first)) == before
 
 
+@pytest.mark.parametrize("media_type", ["application/n-quads", "text/turtle"])
+def test_remote_dump_load_without_graph_store_protocol(
+    oxigraph_server: str, trials: dict, media_type: str
+) -> None:
+    """Servers without a Graph Store endpoint: dump through SELECT, load through INSERT DATA."""
+    store = open_store(f"{oxigraph_server}/query", use_graph_store=False)
+    store.update("DROP ALL")
+    first = next(iter(trials))
+    store.replace_graphs({first: trials[first]})
+    before = quads(store)
+    out = io.BytesIO()
+    store.dump(out, media_type, graph=None if media_type.endswith("quads") else first)
+    store.update("DROP ALL")
+    store.load(io.BytesIO(out.getvalue()), media_type, graph=first)
+    assert quads(store) == before
+
+
 def test_len_counts_quads(store: Store) -> None:
     assert len(store) == 0
     g1, g2 = URIRef(EX + "g1"), URIRef(EX + "g2")

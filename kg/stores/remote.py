@@ -50,13 +50,15 @@ class RemoteStore:
         *,
         update_endpoint: str | None = None,
         store_endpoint: str | None = None,
+        use_graph_store: bool = True,
         timeout: float | None = 300.0,
         headers: Mapping[str, str] | None = None,
     ) -> None:
         self.endpoint = endpoint
         base = endpoint[: -len("/query")] if endpoint.endswith("/query") else None
         self.update_endpoint = update_endpoint or (f"{base}/update" if base else endpoint)
-        self.store_endpoint = store_endpoint or (f"{base}/store" if base else None)
+        guessed = f"{base}/store" if base else None
+        self.store_endpoint = (store_endpoint or guessed) if use_graph_store else None
         self.timeout = timeout
         self.headers = dict(headers or {})
 
