@@ -13,8 +13,9 @@ Endpoints: ``…/query`` (Oxigraph, Fuseki) implies ``…/update`` for updates a
 ``…/store`` for the Graph Store Protocol; pass ``update_endpoint=``/``store_endpoint=`` for other
 layouts. The server must offer a union default graph (``oxigraph serve --union-default-graph``,
 Fuseki ``tdb2:unionDefaultGraph true``) for ``SELECT ?s WHERE { ?s ?p ?o }`` to see every trial.
-A ``timeout`` stops waiting on the client side; configure the server's own limit too
-(``--timeout-s``, Fuseki ``arq:queryTimeout``) so it stops working as well.
+A ``timeout`` stops waiting on the client side only: the server may go on computing. Set the
+server's own limit where it has one (Fuseki ``arq:queryTimeout``, GraphDB, Virtuoso); note that
+``oxigraph serve --timeout-s`` (0.5.13) did not stop a ``COUNT`` over a cartesian product here.
 """
 
 from __future__ import annotations
