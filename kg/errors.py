@@ -14,9 +14,9 @@ class TrialKGError(Exception):
 class RecordError(TrialKGError):
     """A record that cannot be read: names where it is, which field, and what to do.
 
-    >>> str(RecordError("bad.json", "enrollment 'sixty' is not a number",
-    ...                 record="NCT00000001", field="designModule.enrollmentInfo.count"))
-    "bad.json: record NCT00000001: field designModule.enrollmentInfo.count: enrollment 'sixty' is not a number"
+    >>> str(RecordError("bad.json", "'sixty' is not a number",
+    ...                 record="NCT00000001", field="enrollmentInfo.count"))
+    "bad.json: record NCT00000001: field enrollmentInfo.count: 'sixty' is not a number"
     """
 
     def __init__(
@@ -56,7 +56,7 @@ class RecordError(TrialKGError):
 
 
 class SourceError(TrialKGError):
-    """A whole input (file, archive, directory, URL) that cannot be opened or is not a known format."""
+    """A whole input (file, archive, directory, URL) that cannot be opened or read."""
 
 
 class StoreError(TrialKGError):

@@ -18,8 +18,8 @@ from typing import ClassVar
 # --------------------------------------------------------------------------- enumerations
 
 
-class Code(str, Enum):
-    """A registry enumeration whose values are the API v2 codes (``skos:notation`` in the ontology)."""
+class Code(str, Enum):  # noqa: UP042  (str() of a member stays "Phase.PHASE2"; .value is the code)
+    """A registry enumeration whose values are the API v2 codes (the ontology's skos:notation)."""
 
     @classmethod
     def parse(cls, value: str) -> Code:
@@ -32,7 +32,8 @@ class Code(str, Enum):
             return cls(value)
         except ValueError:
             allowed = ", ".join(m.value for m in cls)
-            raise ValueError(f"{value!r} is not a {cls.__name__} code (one of: {allowed})") from None
+            message = f"{value!r} is not a {cls.__name__} code (one of: {allowed})"
+            raise ValueError(message) from None
 
 
 class OverallStatus(Code):
@@ -188,7 +189,7 @@ class InterventionType(Code):
 
 
 class OutcomeKind(Code):
-    """Which outcome list a measure came from (``primaryOutcomes`` / ``secondaryOutcomes`` / ``otherOutcomes``)."""
+    """Which outcome list a measure came from (primary, secondary or other outcomes)."""
 
     PRIMARY = "PRIMARY"
     SECONDARY = "SECONDARY"
@@ -757,7 +758,7 @@ class Trial:
 
     @property
     def version_key(self) -> tuple:
-        """Orders versions of the same trial: last update posted, then the registry's version date."""
+        """Orders versions of one trial: last update posted, then the registry's version date."""
         posted = self.last_update_post.date.earliest() if self.last_update_post else (0, 0, 0)
         holder = self.version_holder.earliest() if self.version_holder else (0, 0, 0)
         return (posted, holder)
