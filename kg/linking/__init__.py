@@ -367,16 +367,18 @@ class Linker:
                     out.append((city, _COUNTRY_CODE, _literal(code)))
             if loc.geo is not None:
                 geometry = iris.part(trial.nct_id, "location", n, "geometry")
-                wkt = Literal(wkt_point(loc.geo.lat, loc.geo.lon), datatype=GEO.wktLiteral)
+                wkt = Literal(wkt_point(loc.geo.lat, loc.geo.lon), datatype=_WKT)
                 out += [
-                    (node, GEO.hasGeometry, geometry),
-                    (geometry, RDF.type, GEO.Geometry),
-                    (geometry, GEO.asWKT, wkt),
+                    (node, _HAS_GEOMETRY, geometry),
+                    (geometry, _TYPE, _GEOMETRY),
+                    (geometry, _AS_WKT, wkt),
                 ]
         return out
 
 
 _ORG_KEY, _COUNTRY_CODE, _IN_CITY, _CITY = TK.organizationKey, TK.countryCode, TK.inCity, TK.City
+_TYPE, _LABEL = RDF.type, RDFS.label
+_HAS_GEOMETRY, _GEOMETRY, _AS_WKT, _WKT = GEO.hasGeometry, GEO.Geometry, GEO.asWKT, GEO.wktLiteral
 
 
 @lru_cache(maxsize=1 << 14)

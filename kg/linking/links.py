@@ -68,7 +68,7 @@ class Link:
         out = [
             (self.subject, self.predicate, self.target),
             (iris.trial(nct_id), _HAS_LINK, node),
-            (node, RDF.type, _LINK),
+            (node, _TYPE, _LINK),
             (node, _SUBJECT, self.subject),
             (node, _PREDICATE, self.predicate),
             (node, _TARGET, self.target),
@@ -83,6 +83,7 @@ class Link:
         return out
 
 
+_TYPE = RDF.type
 _HAS_LINK, _LINK, _SUBJECT, _PREDICATE, _TARGET = (
     TK.hasLink,
     TK.Link,
