@@ -207,13 +207,14 @@ def line(label: str, r: dict) -> str:
     return "  ".join(parts)
 
 
-def bench_corpus(name: str, paths: list[str], *, naive: bool) -> None:
+def bench_corpus(name: str, paths: list[str], *, stages: bool, naive: bool = False) -> dict:
+    """Print one corpus's figures; per-stage rates only when ``stages``."""
     print(f"\n== {name} ==")
-    read = run(stage_read, paths)
-    print(line("read", read))
-    print(line("map", run(stage_map, paths)))
-    print(line("validate (fast engine)", run(stage_validate, paths, "fast")))
-    print(line("load (embedded Oxigraph)", run(stage_load, paths)))
+    print(line("read", run(stage_read, paths)))
+    if stages:
+        print(line("map", run(stage_map, paths)))
+        print(line("validate (fast engine)", run(stage_validate, paths, "fast")))
+        print(line("load (embedded Oxigraph)", run(stage_load, paths)))
     one = run(stage_end_to_end, paths)
     print(line("end to end (one process)", one))
     raw = run(stage_raw_bulk_load, paths)
@@ -221,12 +222,30 @@ def bench_corpus(name: str, paths: list[str], *, naive: bool) -> None:
     ours = one["triples"] / one["seconds"]
     print(f"  end to end = {ours / (raw['triples'] / raw['seconds']):.2f} x raw bulk-load rate")
     if naive:
-        validate_ref = run(stage_validate, paths, "pyshacl")
-        print(line("validate (pySHACL per trial)", validate_ref))
+        print(line("validate (pySHACL per trial)", run(stage_validate, paths, "pyshacl")))
         n = run(stage_naive, paths)
         print(line("naive: rdflib Graph + 1 pySHACL", n))
         speedup = (one["records"] / one["seconds"]) / (n["records"] / n["seconds"])
         print(f"  end to end is {speedup:.1f} x the naive path")
+    return one
+
+
+def stage_end_to_end_linked(paths: list[str], mesh_tsv: str) -> dict:
+    """End to end with the MeSH vocabulary loaded, so every trial is linked."""
+    from kg.linking import linker_for, load_vocabulary
+    from kg.pipeline import Pipeline
+    from kg.stores import open_store
+    from kg.vocab import Iris
+
+    iris = Iris()
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(str(Path(tmp) / "store"))
+        load_vocabulary("mesh", [Path(mesh_tsv)], store, iris)
+        start = time.perf_counter()
+        summary = Pipeline(iris=iris, link=linker_for(store, iris).link).ingest(paths, store)
+        seconds = time.perf_counter() - start
+        store.close()
+    return {"records": summary.read, "triples": summary.triples, "seconds": seconds}
 
 
 def main() -> None:
@@ -238,20 +257,34 @@ def main() -> None:
     args = parser.parse_args()
 
     v2 = corpus.SHARED / "ctgov" / "v2"
-    bench_corpus(f"real v2 corpus ({v2})", [str(v2)], naive=True)
+    plain = bench_corpus(f"real v2 corpus ({v2})", [str(v2)], stages=True, naive=True)
+    mesh = corpus.SHARED / "vocab" / "mesh" / "mesh_descriptors.tsv"
+    if mesh.exists():
+        linked = run(stage_end_to_end_linked, [str(v2)], str(mesh))
+        print(line("end to end with MeSH linking", linked))
+        cost = linked["seconds"] / linked["records"] / (plain["seconds"] / plain["records"])
+        print(f"  with linking, end to end takes {cost:.2f} x the unlinked time per record")
+    small = min(10000, args.generated)
     with tempfile.TemporaryDirectory() as tmp:
-        for n in sorted({min(10000, args.generated), args.generated}):
-            gen = corpus.write_ndjson(n, Path(tmp) / f"gen-{n}.ndjson")
-            bench_corpus(f"generated v2 corpus, {n} records", [str(gen)], naive=False)
+        gen = corpus.write_ndjson(small, Path(tmp) / f"gen-{small}.ndjson")
+        first = bench_corpus(f"generated v2 corpus, {small} records", [str(gen)], stages=True)
+        gen.unlink()
+        if args.generated > small:
+            gen = corpus.write_ndjson(args.generated, Path(tmp) / "gen.ndjson")
+            big = bench_corpus(
+                f"generated v2 corpus, {args.generated} records", [str(gen)], stages=False
+            )
             gen.unlink()
+            print(
+                f"  peak RSS {first['peak_rss_mb']:.0f} MB at {small} records, "
+                f"{big['peak_rss_mb']:.0f} MB at {args.generated}"
+            )
         if args.xml:
             xml = corpus.SHARED / "ctgov" / "xml"
-            bench_corpus(f"real XML corpus ({xml})", [str(xml)], naive=False)
+            bench_corpus(f"real XML corpus ({xml})", [str(xml)], stages=False)
             gen = corpus.write_zip(args.generated, Path(tmp) / "gen-xml.zip", xml=True)
             bench_corpus(
-                f"generated XML corpus, {args.generated} records",
-                [str(gen)],
-                naive=False,
+                f"generated XML corpus (zip), {args.generated} records", [str(gen)], stages=False
             )
 
 
