@@ -160,3 +160,19 @@ def test_loaded_vocabulary_is_used_by_a_later_linker():
     linker = Linker.from_store(store, iris)
     assert linker.conditions.lookup("cerebrovascular accident").target == "mesh:D020521"
     assert {x.target for x in linker.xrefs.lookup("mesh:D020521")} >= {"DOID:0051061"}
+
+
+def test_rebuilt_vocabularies_are_cached_beside_the_store(tmp_path):
+    iris = Iris()
+    store = open_store("memory:")
+    load_vocabulary("mesh", [FIXTURES / "desc2024_sample.xml"], store, iris)
+    cache = tmp_path / "cache"
+    first = vocabularies_in(store, iris, cache)
+    files = sorted(cache.glob("mesh-*.json"))
+    assert len(files) == 1
+    again = vocabularies_in(store, iris, cache)
+    assert again[0].concepts == first[0].concepts and again[0].version == "2024"
+    # loading another version changes the key, so a stale copy is never used
+    load_vocabulary("mesh", [FIXTURES / "desc2024_sample.xml"], store, iris, version="2025")
+    assert vocabularies_in(store, iris, cache)[0].version == "2025"
+    assert len(sorted(cache.glob("mesh-*.json"))) == 2

@@ -13,6 +13,7 @@ country codes, cities and GeoSPARQL points. Every link carries a ``tk:Link`` nod
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -21,7 +22,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
 from kg.errors import ConfigError
-from kg.linking import drugs, mesh, xrefs
+from kg.linking import concepts, drugs, mesh, xrefs
 from kg.linking.concepts import Concept, Vocabulary, from_triples, iri, to_triples
 from kg.linking.lexical import LexicalIndex, Match
 from kg.linking.links import Link
@@ -80,22 +81,51 @@ def load_vocabulary(
     return vocabulary
 
 
-def vocabularies_in(store, iris: Iris) -> list[Vocabulary]:
-    """Every vocabulary loaded into ``store``, rebuilt from its named graph."""
+def vocabularies_in(store, iris: Iris, cache_dir: Path | None = None) -> list[Vocabulary]:
+    """Every vocabulary loaded into ``store``, rebuilt from its named graph.
+
+    With ``cache_dir`` each rebuilt vocabulary is also kept there as JSON, keyed by its graph,
+    version and triple count, and read from there next time instead of from the store (reading
+    full MeSH back from the embedded store takes about a minute; the JSON a few seconds).
+    """
     names = {str(g) for g in store.graph_names()}
     found = []
     for kind in VOCABULARY_LOADERS:
         graph = iris.vocabulary_graph(kind)
-        if str(graph) in names:
-            found.append(from_triples(kind, ((s, p, o) for s, p, o, _ in store.triples(graph))))
+        if str(graph) not in names:
+            continue
+        cached = _cache_path(store, graph, kind, cache_dir) if cache_dir else None
+        if cached is not None and cached.exists():
+            found.append(concepts.read_json(cached))
+            continue
+        vocabulary = from_triples(kind, ((s, p, o) for s, p, o, _ in store.triples(graph)))
+        if cached is not None:
+            concepts.write_json(vocabulary, cached)
+        found.append(vocabulary)
     return found
 
 
-def linker_for(store, iris: Iris | None = None, **options) -> Linker:
+def _cache_path(store, graph: URIRef, kind: str, cache_dir: Path) -> Path:
+    """Where a vocabulary graph's JSON copy is kept: named by graph, version and size."""
+    result = store.query(CACHE_KEY_QUERY, {"g": graph})
+    row = next(result.dicts(), {})
+    key = hashlib.sha256(
+        f"{graph} {row.get('version', '')} {row.get('n', 0)}".encode()
+    ).hexdigest()[:20]
+    return Path(cache_dir) / f"{kind}-{key}.json"
+
+
+CACHE_KEY_QUERY = (
+    "SELECT ?g (COUNT(*) AS ?n) (SAMPLE(?v) AS ?version) WHERE { GRAPH ?g { ?s ?p ?o "
+    "OPTIONAL { ?g <http://www.w3.org/2002/07/owl#versionInfo> ?v } } } GROUP BY ?g"
+)
+
+
+def linker_for(store, iris: Iris | None = None, cache_dir: Path | None = None, **options) -> Linker:
     """The linker an ingest into ``store`` uses: every vocabulary loaded there."""
     if store is None:
         return Linker(**options)
-    return Linker.from_store(store, iris or Iris(), **options)
+    return Linker.from_store(store, iris or Iris(), cache_dir=cache_dir, **options)
 
 
 def _depth(concept: Concept) -> int:
@@ -132,9 +162,9 @@ class Linker:
         )
 
     @classmethod
-    def from_store(cls, store, iris: Iris, **options) -> Linker:
+    def from_store(cls, store, iris: Iris, cache_dir: Path | None = None, **options) -> Linker:
         """A linker over every vocabulary in ``store`` (with none: countries, orgs, geo only)."""
-        return cls(vocabularies_in(store, iris), **options)
+        return cls(vocabularies_in(store, iris, cache_dir), **options)
 
     def _rows(self, branches: tuple[str, ...], *, scr: bool) -> Iterable[tuple[str, str, bool]]:
         for concept in self.mesh.values():

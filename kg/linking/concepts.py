@@ -21,10 +21,12 @@ formats); :func:`converter` is the one place a CURIE becomes an IRI.
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib.resources import files
+from pathlib import Path
 
 import curies
 from rdflib import Literal, URIRef
@@ -183,4 +185,26 @@ def from_triples(kind: str, triples: Iterable[tuple]) -> Vocabulary:
                 getattr(concept, slot).append(value)
         else:
             getattr(concept, slot).append(str(o))
+    return vocabulary
+
+
+def write_json(vocabulary: Vocabulary, path: Path) -> None:
+    """Keep a vocabulary as JSON (the from-store cache); written atomically."""
+    rows = [
+        [c.id, c.label, c.synonyms, c.parents, c.xrefs, c.tree_numbers]
+        for c in vocabulary.concepts.values()
+    ]
+    data = {"kind": vocabulary.kind, "version": vocabulary.version, "concepts": rows}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(data), encoding="utf-8")
+    partial.replace(path)
+
+
+def read_json(path: Path) -> Vocabulary:
+    """A vocabulary written by :func:`write_json`."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    vocabulary = Vocabulary(data["kind"], data["version"])
+    for row in data["concepts"]:
+        vocabulary.concepts[row[0]] = Concept(*row)
     return vocabulary
