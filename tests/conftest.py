@@ -6,6 +6,7 @@ The registry records and vocabularies are read from ``../shared/data`` (override
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -84,6 +85,10 @@ def mapped_corpus(tmp_path_factory, v2_dir):
             batch = {}
     store.replace_graphs(batch)
     store.close()
+    # close() flushes but the RocksDB handle lives as long as the object: a live writer keeps
+    # compacting and deletes files under the read-only reader opened next, so drop it first.
+    del store
+    gc.collect()
     reader = open_store(str(location), read_only=True)
     yield reader
     reader.close()
