@@ -289,9 +289,7 @@ CODE_ENUMS: tuple[type[Code], ...] = tuple(Code.__subclasses__())
 # --------------------------------------------------------------------------- value types
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-_AGE = re.compile(
-    r"^\s*(\d+(?:\.\d+)?)\s*(year|month|week|day|hour|minute)s?\s*$", re.IGNORECASE
-)
+_AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(year|month|week|day|hour|minute)s?\s*$", re.IGNORECASE)
 _AGE_ISO = {"year": "Y", "month": "M", "week": "W", "day": "D", "hour": "H", "minute": "M"}
 _AGE_IN_YEARS = {
     "year": 1.0,
@@ -753,8 +751,9 @@ class Trial:
     has_results: bool | None = None
     # what the source says about other trials (trial card); empty for registry JSON
     related: list[RelatedTrial] = field(default_factory=list)
-    # where it came from
+    # where it came from, and what the reader could not place (reported as warnings)
     source: Source | None = None
+    reader_notes: list[str] = field(default_factory=list)
 
     @property
     def version_key(self) -> tuple:

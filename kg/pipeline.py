@@ -88,6 +88,22 @@ class ReportWriter:
     def unreadable(self, error: RecordError) -> None:
         self._write({"outcome": "unreadable", **error.as_dict()})
 
+    def note(self, file: str, nct_id: str, message: str) -> None:
+        """Something the reader read but could not place; the record itself still loads."""
+        self._write(
+            {
+                "outcome": "noted",
+                "file": file,
+                "nct_id": nct_id,
+                "severity": "Warning",
+                "shape": "reader",
+                "path": None,
+                "value": None,
+                "message": message,
+                "focus": None,
+            }
+        )
+
     def findings(self, outcome: str, report: Report, file: str) -> None:
         for finding in report.findings:
             self._write(
@@ -190,6 +206,8 @@ class Pipeline:
 
     def _judge(self, trial: Trial, mapped: MappedTrial, report: Report, summary: Summary) -> bool:
         file = str(trial.source) if trial.source else ""
+        for note in trial.reader_notes:
+            self.report.note(file, trial.nct_id, note)
         if not report.conforms:
             summary.rejected += 1
             summary.rejected_ids.append(trial.nct_id)

@@ -228,9 +228,13 @@ def parse_card(text: str, source: Source) -> Result:
     if not NCT_ID.match(nct):
         return RecordError(str(source), f"{nct!r} is not an NCT id", field="NCT ID")
     try:
-        return _CardReader(str(source), nct).trial(card, source)
+        trial = _CardReader(str(source), nct).trial(card, source)
     except RecordError as error:
         return error
+    trial.reader_notes += [
+        f"unknown heading {heading!r}: its section was not read" for heading in card.unknown
+    ]
+    return trial
 
 
 def _code(enum: type[Code], text: str) -> Code | None:
