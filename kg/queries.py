@@ -32,7 +32,9 @@ Values never touch the query text: each one is parsed by its type into an RDF te
 solution (pyoxigraph ``substitutions``, rdflib ``initBindings``), and pyoxigraph accepts only
 variables of the top-level ``SELECT`` projection, so a query lists every parameter variable in
 its projection (and in its ``GROUP BY`` when it aggregates) and does not use parameters inside
-sub-queries or ``HAVING``.
+sub-queries or ``HAVING``. An ``optional`` parameter belongs in a triple pattern, where unbound
+means "any": ``FILTER(!BOUND(?p) || …)`` does not work, as pyoxigraph's optimiser folds
+``BOUND`` of a variable the pattern never binds to false before the substitution happens.
 
 >>> q = parse_query("demo", '''# title: Trials in a phase
 ... # @param phase phase PHASE2 The trial phase
