@@ -174,6 +174,9 @@ class OxigraphStore:
         if not self.read_only:
             with contextlib.suppress(OSError):
                 self._store.flush()
+        # pyoxigraph releases RocksDB's lock only when the Store object is freed: drop ours, so
+        # the directory can be reopened (by this process or another) right after close().
+        self._store = _Closed(self.path)
 
     def _snapshot_prefix(self) -> str:
         return f".{self.path.name}-snapshots-"
@@ -375,3 +378,16 @@ def _delete_data(g: ox.NamedNode, quads: Iterable[ox.Quad]) -> str:
 
 
 __all__ = ["BULK_MIN_QUADS", "OxigraphStore"]
+
+
+class _Closed:
+    """Stands in for the pyoxigraph Store after close(): any use says so instead of crashing."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    def __getattr__(self, name: str) -> Any:
+        raise StoreError(f"{self._path}: the store is closed")
+
+    def __len__(self) -> int:
+        raise StoreError(f"{self._path}: the store is closed")
