@@ -82,7 +82,7 @@ def update(store: Store, iris: Iris, changed: Iterable[str], top: int = DEFAULT_
         old_keys = previous.get(nct_id, [])
         affected |= index.candidates(nct_id)
         affected |= index.candidates(nct_id, old_keys)
-        affected |= index.boundary([*index.keys.get(nct_id, {}), *old_keys])
+        affected |= index.boundary([*index.all_keys(nct_id), *old_keys])
         affected |= _pointing_at(store, iris, nct_id)
     gone = [n for n in affected if n not in index.features]
     store.remove_graphs([iris.related_graph(n) for n in gone])
@@ -100,7 +100,7 @@ def _write(store: Store, iris: Iris, index: RelationIndex, nct_ids: list[str], t
         relations = index.top(nct_id, top)
         count += len(relations)
         batch[iris.related_graph(nct_id)] = relation_triples(
-            iris, nct_id, relations, index.keys[nct_id]
+            iris, nct_id, relations, index.all_keys(nct_id)
         )
         if len(batch) >= 500:
             store.replace_graphs(batch)
@@ -115,12 +115,12 @@ def _key_literal(kind: str, iri: str) -> Literal:
 
 
 def relation_triples(
-    iris: Iris, nct_id: str, relations: list[Relation], keys: dict | None = None
+    iris: Iris, nct_id: str, relations: list[Relation], keys: Iterable[tuple[str, str]] = ()
 ) -> list[Triple]:
     """The triples of one trial's related graph: its relations, their reasons, its keys."""
     trial = iris.trial(nct_id)
     triples: list[Triple] = []
-    keys = keys or {}
+    keys = list(keys)
     for kind, iri in sorted(k for k in keys if k[0] != "word"):
         triples.append((trial, TK.relationKey, _key_literal(kind, iri)))
     words = sorted(iri for kind, iri in keys if kind == "word")

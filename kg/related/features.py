@@ -39,6 +39,7 @@ class TrialFeatures:
     phases: set[str] = field(default_factory=set)
     purpose: set[str] = field(default_factory=set)
     words: dict[str, float] = field(default_factory=dict)
+    title_words: set[str] = field(default_factory=set)
 
 
 def term_vector(texts: list[str]) -> dict[str, float]:
@@ -98,8 +99,10 @@ def read_features(store: Store, trials: list[URIRef] | None = None) -> dict[str,
         feats = found.get(nct_id)
         if feats is None:
             feats = found[nct_id] = TrialFeatures(nct_id, str(trial))
-        if str(kind) == "text":
+        if str(kind) in ("text", "title"):
             texts[nct_id].append(str(value))
+            if str(kind) == "title":
+                feats.title_words |= set(term_vector([str(value)]))
         else:
             getattr(feats, _KINDS[str(kind)]).add(str(value))
     for nct_id, parts in texts.items():

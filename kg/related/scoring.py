@@ -2,8 +2,8 @@
 
 A trial's *keys* are its MeSH condition descriptors with their ancestors up to two levels
 (``("condition", iri)``, with the distance), its intervention identities (MeSH/UNII), its
-sponsors, and the content words of its titles and summary (``("word", w)``: these only find
-candidates, their weight is the text score). Two trials are candidates when they share a key
+sponsors, and the content words of its titles (``("word", w)``: these only find candidates;
+the text score below weighs them, with the summary). Two trials are candidates when they share a key
 whose posting list is below ``CAP`` (``WORD_CAP`` for words); they are scored by
 
 * each shared condition key ``c``: ``2 x spec(c) x rarity(c) x 0.5^(dA + dB)`` where ``dA``, ``dB``
@@ -32,8 +32,12 @@ from kg.related.hierarchy import MeshHierarchy
 
 CAP = 2000
 """Posting lists at least this long neither generate candidates nor change weight any more."""
-WORD_CAP = 200
+WORD_CAP = 100
 """Words held by this many trials are too common to make two trials candidates."""
+MAX_CANDIDATES = 400
+"""A trial with more candidates scores only those sharing the most key weight with it."""
+WORD_WEIGHT = 0.05
+"""What one shared title word adds when ranking candidates (not part of any score)."""
 ANCESTOR_LEVELS = 2
 WEIGHT = {"condition": 2.0, "intervention": 1.5, "sponsor": 1.0, "text": 1.5}
 DESIGN = {"studyType": 0.05, "phase": 0.1, "purpose": 0.05}
@@ -83,15 +87,21 @@ class RelationIndex:
 
     hierarchy: MeshHierarchy
     features: dict[str, TrialFeatures] = field(default_factory=dict)
-    keys: dict[str, dict[Key, int]] = field(default_factory=dict)  # nct -> key -> distance
+    keys: dict[str, dict[Key, int]] = field(default_factory=dict)  # nct -> topical key -> distance
+    words: dict[str, set[str]] = field(default_factory=dict)  # nct -> title words
     postings: dict[Key, set[str]] = field(default_factory=lambda: defaultdict(set))
 
     def add(self, feats: TrialFeatures) -> None:
         keys = trial_keys(feats, self.hierarchy)
         self.features[feats.nct_id] = feats
         self.keys[feats.nct_id] = keys
-        for key in keys:
+        self.words[feats.nct_id] = words = {w for w in feats.title_words if len(w) > 3}
+        for key in [*keys, *(("word", w) for w in words)]:
             self.postings[key].add(feats.nct_id)
+
+    def all_keys(self, nct_id: str) -> list[Key]:
+        """Topical keys and title-word keys of a trial."""
+        return [*self.keys.get(nct_id, {}), *(("word", w) for w in self.words.get(nct_id, ()))]
 
     def weight(self, key: Key) -> float:
         kind, iri = key
@@ -103,7 +113,7 @@ class RelationIndex:
     def candidates(self, nct_id: str, keys: Iterable[Key] | None = None) -> set[str]:
         """Trials sharing a key (below ``CAP``) with this trial, itself excluded."""
         found: set[str] = set()
-        for key in keys if keys is not None else self.keys.get(nct_id, {}):
+        for key in keys if keys is not None else self.all_keys(nct_id):
             posting = self.postings.get(key, ())
             if 1 < len(posting) < (WORD_CAP if key[0] == "word" else CAP):
                 found.update(posting)
@@ -130,8 +140,6 @@ class RelationIndex:
         reasons: list[Reason] = []
         for key in sorted(ka.keys() & kb.keys()):
             kind, iri = key
-            if kind == "word":
-                continue  # words find candidates; the text reason below scores them
             distance = ka[key] + kb[key]
             value = self.weight(key) * 0.5**distance
             label = "condition-ancestor" if kind == "condition" and distance else kind
@@ -153,9 +161,29 @@ class RelationIndex:
         total = round(sum(r.contribution for r in reasons), 6)
         return Relation(a, b, total, tuple(reasons))
 
+    def shortlist(self, nct_id: str) -> list[str]:
+        """The candidates worth scoring: all of them, or the ``MAX_CANDIDATES`` sharing most weight.
+
+        The ranking sums the weights of shared keys over the postings (no text, no design), so
+        it depends only on this trial's keys and their postings, like the score itself.
+        """
+        candidates = self.candidates(nct_id)
+        if len(candidates) <= MAX_CANDIDATES:
+            return sorted(candidates)
+        shared: dict[str, float] = defaultdict(float)
+        for key in self.all_keys(nct_id):
+            posting = self.postings.get(key, ())
+            if 1 < len(posting) < (WORD_CAP if key[0] == "word" else CAP):
+                weight = WORD_WEIGHT if key[0] == "word" else self.weight(key)
+                for other in posting:
+                    shared[other] += weight
+        shared.pop(nct_id, None)
+        # rounded: float sums depend on the order of addition, the shortlist must not
+        return sorted(shared, key=lambda b: (-round(shared[b], 9), b))[:MAX_CANDIDATES]
+
     def top(self, nct_id: str, k: int) -> list[Relation]:
-        """The ``k`` best-scoring related trials, ties broken by NCT id."""
-        scored = [r for b in self.candidates(nct_id) if (r := self.score(nct_id, b)) is not None]
+        """The ``k`` best-scoring related trials among the shortlist, ties broken by NCT id."""
+        scored = [r for b in self.shortlist(nct_id) if (r := self.score(nct_id, b)) is not None]
         scored.sort(key=lambda r: (-r.score, r.other))
         return scored[:k]
 
@@ -173,7 +201,4 @@ def trial_keys(feats: TrialFeatures, hierarchy: MeshHierarchy) -> dict[Key, int]
         keys[("intervention", iri)] = 0
     for iri in feats.sponsors:
         keys[("sponsor", iri)] = 0
-    for word in feats.words:
-        if len(word) > 3:
-            keys[("word", word)] = 0
     return keys
