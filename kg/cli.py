@@ -63,6 +63,17 @@ def _print_summary(summary, *, label: str) -> None:
         click.echo(f"rejected: {shown}{more} (see the report for the reasons)")
 
 
+def _vocabulary_cache():
+    """Where rebuilt vocabulary indexes are cached between runs (TRIALKG_CACHE overrides)."""
+    import os
+    from pathlib import Path
+
+    import platformdirs
+
+    root = os.environ.get("TRIALKG_CACHE") or platformdirs.user_cache_path("trialkg")
+    return Path(root) / "vocab"
+
+
 def _pipeline(base, validator, report, batch_size=500, link=True, store=None):
     from kg.pipeline import Pipeline, ReportWriter
     from kg.validation import VALIDATORS
@@ -71,7 +82,7 @@ def _pipeline(base, validator, report, batch_size=500, link=True, store=None):
     if link:
         from kg.linking import linker_for
 
-        linker = linker_for(store, _iris(base)).link
+        linker = linker_for(store, _iris(base), cache_dir=_vocabulary_cache()).link
     return Pipeline(
         iris=_iris(base),
         validator=VALIDATORS[validator](),
