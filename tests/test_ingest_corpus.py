@@ -16,7 +16,7 @@ from rdflib import Literal, URIRef
 from kg.model import AgencyClass, OverallStatus, Phase
 from kg.pipeline import Pipeline, ReportWriter
 from kg.stores import open_store
-from kg.vocab import TK, Iris, code_iri
+from kg.vocab import TK, Iris, code_iri, mesh_iri
 from tests.conftest import V2_FILES
 
 IRIS = Iris()
@@ -140,8 +140,9 @@ def test_store_says_what_the_json_says(corpus_store, path: Path):
         ("conditionBrowseModule", TK.conditionMesh),
         ("interventionBrowseModule", TK.interventionMesh),
     ):
-        want = {m["id"] for m in _get(d, f"{module}.meshes") or []}
-        got = {str(v).rsplit("/", 1)[1] for v in _values(store, predicate, nct_id)}
+        # CT.gov zero-pads some six-digit UIs (D000001932); mesh_iri gives NLM's UI (D001932)
+        want = {mesh_iri(m["id"]) for m in _get(d, f"{module}.meshes") or []}
+        got = set(_values(store, predicate, nct_id))
         assert got == want, module
 
     aim = p.get("armsInterventionsModule", {})
