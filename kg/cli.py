@@ -232,7 +232,7 @@ def query(store_location, fmt, timeout, query) -> None:
     store = open_store(store_location)
     try:
         result = store.query(text, timeout=timeout)
-        write_result(result, fmt, click.get_text_stream("stdout"))
+        write_result(result, fmt, sys.stdout)
     finally:
         store.close()
 

@@ -106,7 +106,7 @@ def test_export_formats_parse(sample_store, runner, tmp_path, fmt, parse_as):
     assert result.exit_code == 0, result.output
     # formats that carry named graphs parse into a Dataset
     graph = Dataset() if parse_as in ("nquads", "trig", "json-ld") else Graph()
-    graph.parse(out, format=parse_as)
+    graph.parse(data=out.read_bytes(), format=parse_as)
     assert len(graph) > 100
 
 
