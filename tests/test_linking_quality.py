@@ -20,7 +20,7 @@ import pytest
 from rdflib import URIRef
 from rdflib.namespace import SKOS
 
-from kg.linking import DRUG_TYPES, VOCABULARY_LOADERS, Linker, mesh
+from kg.linking import CONDITION_BRANCHES, DRUG_TYPES, VOCABULARY_LOADERS, Linker, mesh
 from kg.linking.concepts import iri
 from kg.linking.links import METHOD_JUSTIFICATIONS
 from kg.model import BrowseModule, MeshTerm, Source, Trial
@@ -82,10 +82,45 @@ def _score(pairs: list[tuple[set[str], set[str]]]) -> tuple[float, float, int, i
     return tp / max(tp + fp, 1), tp / max(tp + fn, 1), tp, fp, fn
 
 
+def _broader(linker: Linker, a: str, b: str) -> bool:
+    """Whether descriptor ``a`` sits above ``b`` in some MeSH tree (from tree numbers)."""
+    above = tuple(n + "." for n in linker.mesh[a].tree_numbers) if a in linker.mesh else ()
+    return (
+        bool(above)
+        and b in linker.mesh
+        and any(n.startswith(above) for n in linker.mesh[b].tree_numbers)
+    )
+
+
+def _miss_kind(linker: Linker, target: str, found: set[str]) -> str:
+    """Why a descriptor NLM assigned was not found: the kinds the quality report counts."""
+    concept = linker.mesh.get(target)
+    if concept is None or not concept.tree_numbers:
+        return "supplementary concept (no tree)"
+    if not any(n.startswith(CONDITION_BRANCHES) for n in concept.tree_numbers):
+        return "outside the condition branches (e.g. F01 Depression)"
+    if any(_broader(linker, target, f) for f in found):
+        return "broader than a found descriptor (named only in part)"
+    if any(_broader(linker, f, target) for f in found):
+        return "narrower than a found descriptor"
+    return "not named in conditions or keywords"
+
+
+def _extra_kind(linker: Linker, target: str, gold: set[str]) -> str:
+    """How a descriptor the linker found but NLM did not assign relates to NLM's ones."""
+    if any(_broader(linker, target, g) for g in gold):
+        return "broader than an NLM descriptor"
+    if any(_broader(linker, g, target) for g in gold):
+        return "narrower than an NLM descriptor"
+    return "unrelated to NLM's descriptors (NLM omission or wrong sense)"
+
+
 def test_condition_precision_and_recall_against_nlm(linker, trials):
     pairs = []
     missed: Counter[str] = Counter()
     wrong: Counter[str] = Counter()
+    miss_kinds: Counter[str] = Counter()
+    extra_kinds: Counter[str] = Counter()
     for trial in trials:
         gold = _nlm(trial.condition_browse)
         if not gold:
@@ -94,13 +129,18 @@ def test_condition_precision_and_recall_against_nlm(linker, trials):
         pairs.append((found, gold))
         missed.update(_named(linker, gold - found))
         wrong.update(f"{w} {linker.mesh[w].label}" for w in found - gold)
+        miss_kinds.update(_miss_kind(linker, g, found) for g in gold - found)
+        extra_kinds.update(_extra_kind(linker, w, gold) for w in found - gold)
     precision, recall, tp, fp, fn = _score(pairs)
     print(
         f"\nconditions: {len(pairs)} records, precision {precision:.3f}, recall {recall:.3f} "
         f"(tp {tp}, fp {fp}, fn {fn})"
     )
+    print("kinds of misses:", miss_kinds.most_common())
+    print("kinds of extra links:", extra_kinds.most_common())
     print("most missed:", missed.most_common(12))
     print("most extra:", wrong.most_common(12))
+    assert sum(miss_kinds.values()) == fn and sum(extra_kinds.values()) == fp
     assert precision >= 0.88
     assert recall >= 0.78
 
