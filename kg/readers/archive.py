@@ -13,10 +13,10 @@ import gzip
 import os
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from kg.errors import RecordError
 
@@ -131,6 +131,25 @@ def iter_entries(path: str | Path) -> Iterator[Entry | RecordError]:
         yield from _file_entries(path)
     else:
         yield RecordError(str(path), "no such file or directory")
+
+
+def read_matching(
+    path: str | Path,
+    suffixes: tuple[str, ...],
+    read_entry: Callable[[Entry], Iterator[Any]],
+    what: str,
+    hint: str | None = None,
+) -> Iterator[Any]:
+    """A reader's ``read``: its records from every entry with one of its suffixes, and a
+    RecordError (``not {what}``) for every other entry, so no file passes unmentioned."""
+    for entry in iter_entries(path):
+        if isinstance(entry, RecordError):
+            yield entry
+        elif entry.suffix in suffixes:
+            yield from read_entry(entry)
+        else:
+            reason = f"not {what} (suffix {entry.suffix or 'none'!r}); skipped"
+            yield RecordError(entry.label, reason, hint=hint)
 
 
 def _file_entries(path: Path) -> Iterator[Entry | RecordError]:

@@ -26,7 +26,7 @@ import orjson
 
 from kg.errors import RecordError
 from kg.model import Source, Trial
-from kg.readers.archive import READ_ERRORS, Entry, iter_entries
+from kg.readers.archive import READ_ERRORS, Entry, read_matching
 from kg.readers.ctgov_study import study_to_trial
 
 FORMAT = "ctgov-json"
@@ -54,17 +54,13 @@ class CtgovJsonReader:
 
     def read(self, path: Path) -> Iterator[Result]:
         """Every study under ``path`` (file, gzip, directory or zip); other files are reported."""
-        for entry in iter_entries(path):
-            if isinstance(entry, RecordError):
-                yield entry
-            elif entry.suffix in self.suffixes:
-                yield from self.read_entry(entry)
-            else:
-                yield RecordError(
-                    entry.label,
-                    f"not a JSON file (suffix {entry.suffix or 'none'!r}); skipped",
-                    hint="pass .json, .ndjson or .jsonl files, optionally gzip-compressed",
-                )
+        return read_matching(
+            path,
+            self.suffixes,
+            self.read_entry,
+            "a JSON file",
+            hint="pass .json, .ndjson or .jsonl files, optionally gzip-compressed",
+        )
 
     def read_entry(self, entry: Entry) -> Iterator[Result]:
         """The studies of one file or zip member."""

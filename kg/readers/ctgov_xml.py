@@ -23,7 +23,7 @@ from defusedxml import DefusedXmlException
 
 from kg.errors import RecordError
 from kg.model import Source, Trial
-from kg.readers.archive import READ_ERRORS, Entry, iter_entries
+from kg.readers.archive import READ_ERRORS, Entry, read_matching
 from kg.readers.ctgov_xml_record import ROOT, element_to_trial
 
 FORMAT = "ctgov-xml"
@@ -44,17 +44,13 @@ class CtgovXmlReader:
 
     def read(self, path: Path) -> Iterator[Result]:
         """Every record under ``path`` (file, directory or zip); other files are reported."""
-        for entry in iter_entries(path):
-            if isinstance(entry, RecordError):
-                yield entry
-            elif entry.suffix in self.suffixes:
-                yield from self.read_entry(entry)
-            else:
-                yield RecordError(
-                    entry.label,
-                    f"not an XML file (suffix {entry.suffix or 'none'!r}); skipped",
-                    hint="pass .xml files or an AllPublicXML.zip",
-                )
+        return read_matching(
+            path,
+            self.suffixes,
+            self.read_entry,
+            "an XML file",
+            hint="pass .xml files or an AllPublicXML.zip",
+        )
 
     def read_entry(self, entry: Entry) -> Iterator[Result]:
         """The one record of an XML file or zip member."""

@@ -74,7 +74,7 @@ from kg.model import (
     TimePerspective,
     Trial,
 )
-from kg.readers.archive import READ_ERRORS, Entry, iter_entries
+from kg.readers.archive import READ_ERRORS, Entry, read_matching
 from kg.readers.criteria import split_criteria
 
 FORMAT = "trial-card"
@@ -136,15 +136,7 @@ class TrialCardReader:
 
     def read(self, path: Path) -> Iterator[Result]:
         """Every card under ``path`` (file, directory or zip); other files are reported."""
-        for entry in iter_entries(path):
-            if isinstance(entry, RecordError):
-                yield entry
-            elif entry.suffix in self.suffixes:
-                yield from self.read_entry(entry)
-            else:
-                yield RecordError(
-                    entry.label, f"not a trial card (suffix {entry.suffix or 'none'!r}); skipped"
-                )
+        return read_matching(path, self.suffixes, self.read_entry, "a trial card")
 
     def read_entry(self, entry: Entry) -> Iterator[Result]:
         """The one card of a file or zip member."""
