@@ -148,7 +148,7 @@ class Linker:
         for v in vocabularies:
             if v.kind in ("mesh", "mesh-scr"):
                 self.mesh.update(v.concepts)
-        self.conditions = LexicalIndex(self._rows(CONDITION_BRANCHES, scr=False))
+        self.conditions = LexicalIndex(self._rows(CONDITION_BRANCHES, scr=False), split_digits=True)
         self.interventions = LexicalIndex(self._rows(INTERVENTION_BRANCHES, scr=True))
         self._generic = {
             c.id
@@ -189,7 +189,7 @@ class Linker:
         """Lexical MeSH matches for a trial's conditions (tokens too) and keywords (whole only).
 
         Broader descriptors are not added. Measured against NLM's indexing of the v2 corpus
-        (tests/test_linking_quality.py; now P 0.896, R 0.788), NLM lists a matched descriptor's
+        (tests/test_linking_quality.py; now P 0.896, R 0.789), NLM lists a matched descriptor's
         parent only now and then (Leukemia with Leukemia, Myeloid, Acute, yes; Rhinitis with
         Rhinitis, Allergic, or Dermatitis with Dermatitis, Atopic, no). Each of these lowered
         precision more than it raised recall: adding parents named in the text (P 0.883,

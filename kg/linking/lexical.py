@@ -64,6 +64,10 @@ MAX_WINDOW = 8
 
 _TRAILING_ABBREVIATION = re.compile(r"\s*[\(\[]\s*[A-Za-z0-9\-/&\.]{1,12}\s*[\)\]]\s*$")
 _WORD = re.compile(r"[a-z0-9]+")
+_SPLIT_WORD = re.compile(r"[a-z]+|[0-9]+")
+"""With ``split_digits`` a word is a run of letters or of digits: "Type2 Diabetes" reads as "type 2
+diabetes". Measured against NLM's indexing of the v2 corpus this finds 3 more conditions and no
+wrong ones, but drug names need their digits attached ("IL13", "B12"), so it is per index."""
 _INVARIANT_ENDINGS = ("ss", "us", "is", "ous", "sis", "xis")
 
 
@@ -125,21 +129,23 @@ def spelling(word: str) -> str:
     return word
 
 
-def words(text: str) -> list[str]:
+def words(text: str, pattern: re.Pattern[str] = _WORD) -> list[str]:
     """The stemmed words of a text, in order, stop words kept (the token level needs positions)."""
-    return [stem(spelling(w)) for w in _WORD.findall(fold(text))]
+    return [stem(spelling(w)) for w in pattern.findall(fold(text))]
 
 
-def key(text: str) -> str:
+def key(text: str, pattern: re.Pattern[str] = _WORD) -> str:
     """The ``normalised`` level's key: stemmed content words, sorted, a trailing "(ABBR)" dropped.
 
     >>> key("Leukemia, Myeloid, Acute") == key("Acute Myeloid Leukemias (AML)")
     True
     >>> key("Cancer of the Prostate") == key("prostate cancer")
     True
+    >>> key("Type2 Diabetes", _SPLIT_WORD) == key("Type 2 Diabetes")
+    True
     """
     stripped = _TRAILING_ABBREVIATION.sub("", text) or text
-    return _key_of(words(stripped))
+    return _key_of(words(stripped, pattern))
 
 
 def _key_of(tokens: Iterable[str]) -> str:
@@ -164,13 +170,20 @@ class LexicalIndex:
     wrong link is worse than none.
     """
 
-    def __init__(self, rows: Iterable[tuple[str, str, bool]], *, min_length: int = 3) -> None:
+    def __init__(
+        self,
+        rows: Iterable[tuple[str, str, bool]],
+        *,
+        min_length: int = 3,
+        split_digits: bool = False,
+    ) -> None:
+        self._word = _SPLIT_WORD if split_digits else _WORD
         exact: dict[str, dict[str, bool]] = defaultdict(dict)
         normal: dict[str, dict[str, bool]] = defaultdict(dict)
         for target, label, preferred in rows:
             if len(label) < min_length:
                 continue
-            for table, k in ((exact, fold(label)), (normal, key(label))):
+            for table, k in ((exact, fold(label)), (normal, key(label, self._word))):
                 if k:
                     table[k][target] = table[k].get(target, False) or preferred
         self._exact = {k: v for k, v in ((k, _resolve(c)) for k, c in exact.items()) if v}
@@ -185,7 +198,7 @@ class LexicalIndex:
         found = self._exact.get(fold(text))
         if found:
             return _match(found, "exact", text)
-        found = self._normal.get(key(text))
+        found = self._normal.get(key(text, self._word))
         if found:
             return _match(found, "normalised", text)
         return None
@@ -208,7 +221,7 @@ class LexicalIndex:
         ("acute myeloid leukemia" then also yields Leukemia), as NLM's own indexing does.
         """
         stripped = _TRAILING_ABBREVIATION.sub("", text) or text
-        raw = _WORD.findall(fold(stripped))
+        raw = self._word.findall(fold(stripped))
         seq = [stem(spelling(w)) for w in raw]
         found: list[Match] = []
         i = 0
