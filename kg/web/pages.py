@@ -5,7 +5,9 @@ Turtle, N-Triples, JSON-LD or RDF/XML by ``Accept`` or by a file extension
 (``/trial/NCT04590118.ttl``). A description is the resource's statements as subject, a label
 for each object, the number of statements pointing at it and the first of those; it comes from
 the store through the queries in ``queries/internal/describe-*.rq`` with the IRI bound, never
-spliced. A named graph (``/graph/NCT…``) answers with its content. Unknown IRIs are 404.
+spliced. A trial's HTML page also lists its related trials: the computed ones with their score
+and reasons (the named query ``related-trials-explained``) and the ones its records state. A named
+graph (``/graph/NCT…``) answers with its content. Unknown IRIs are 404.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Identifier
 from werkzeug.exceptions import NotAcceptable, NotFound
 
+from kg.queries import get_query
 from kg.resources import read_text
 from kg.vocab import (
     DCTERMS,
@@ -109,6 +112,18 @@ class Row:
 
 
 @dataclass
+class Related:
+    """One related trial on a trial's page: its score and reasons, or that the records state it."""
+
+    nct_id: str
+    href: str
+    title: str | None
+    score: float | None
+    reasons: list[Value] = field(default_factory=list)
+    stated: bool = False
+
+
+@dataclass
 class Description:
     """What the store says about one resource."""
 
@@ -150,7 +165,10 @@ def resource(kind: str, rest: str) -> Response:
     if not description.outgoing and not description.incoming_count:
         raise NotFound(f"{iri} is not in this graph")
     if fmt is HTML:
-        response = Response(render_template("resource.html", **_page(description, path, base)))
+        page = _page(description, path, base)
+        if kind == "trial" and "/" not in rest:
+            page["related"] = related_trials(iri)
+        response = Response(render_template("resource.html", **page))
     else:
         body = description.graph().serialize(format=_RDFLIB[fmt.name])
         response = Response(body, content_type=f"{fmt.media_type}; charset=utf-8")
@@ -181,6 +199,56 @@ def describe(iri: URIRef) -> Description:
         read_text("queries", "internal/count-incoming.rq"), bound, timeout=timeout
     ).values("links")
     return Description(iri, outgoing, incoming, int(counted[0]) if counted else 0)
+
+
+def related_trials(trial: URIRef) -> list[Related]:
+    """The trial's computed related trials, best first, then those only its records state.
+
+    Two queries whatever the number of relations: the computed relations with their reasons and
+    labels, and the stated links (``queries/internal/stated-relations.rq``).
+    """
+    store = current_store()
+    timeout = current_settings().query_timeout
+    iris = Iris(current_settings().base)
+    found: dict[URIRef, Related] = {}
+    computed = get_query("related-trials-explained").run(
+        store, {"trial": str(trial)}, iris, timeout=timeout
+    )
+    for row in computed.dicts():
+        item = found.get(row["related"])
+        if item is None:
+            item = found[row["related"]] = _related(row["related"], row.get("title"))
+            item.score = float(row["score"])
+        entity = row.get("entity")
+        shown = _link(entity, row.get("entityLabel")) if entity is not None else Value("")
+        shown.text = f"{row['kind']}: {shown.text}" if shown.text else str(row["kind"])
+        shown.note = f"+{float(row['contribution']):.3f}"
+        item.reasons.append(shown)
+    stated = store.query(
+        read_text("queries", "internal/stated-relations.rq"), {"trial": trial}, timeout=timeout
+    )
+    for row in stated.dicts():
+        if "other" not in row:
+            continue
+        item = found.get(row["other"])
+        if item is None:
+            item = found[row["other"]] = _related(row["other"], None)
+        item.stated = True
+        detail = row["detail"]
+        if detail == row["other"]:  # listed on the trial card: the detail is the trial itself
+            shown = Value(str(row["how"]))
+        else:
+            shown = _link(detail, None) if isinstance(detail, URIRef) else Value(str(detail))
+            shown.text = f"{row['how']}: {shown.text}"
+        shown.note = "stated"
+        item.reasons.append(shown)
+    return list(found.values())
+
+
+def _related(other: URIRef, title: Literal | None) -> Related:
+    nct_id = str(other).rsplit("/", 1)[-1]
+    href = _link(other, None).href or str(other)
+    return Related(nct_id, href, str(title) if title is not None else None, None)
 
 
 def _split_extension(rest: str) -> tuple[str, Format | None]:
