@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from rdflib import BNode, Literal, URIRef
@@ -15,7 +16,7 @@ def _plain(term: Term | None) -> str:
     return "" if term is None else str(term)
 
 
-def _json_term(term: Term) -> dict[str, str]:
+def json_term(term: Term) -> dict[str, str]:
     """A term in the SPARQL 1.1 Query Results JSON shape."""
     if isinstance(term, URIRef):
         return {"type": "uri", "value": str(term)}
@@ -30,13 +31,22 @@ def _json_term(term: Term) -> dict[str, str]:
     return out
 
 
+def sparql_json(variables: list[str], rows: Iterable[Sequence[Term | None]]) -> dict:
+    """Rows in the SPARQL 1.1 Query Results JSON shape."""
+    bindings = [
+        {v: json_term(t) for v, t in zip(variables, row, strict=True) if t is not None}
+        for row in rows
+    ]
+    return {"head": {"vars": variables}, "results": {"bindings": bindings}}
+
+
 def write_result(result: QueryResult, fmt: str, out: TextIO) -> None:
     """Write a query result; graphs (CONSTRUCT/DESCRIBE) come out as N-Triples whatever ``fmt``.
 
     >>> import io
-    >>> r = QueryResult("bindings", ["n"], iter([(Literal(1),), (None,)]))
+    >>> r = QueryResult("bindings", ["n", "m"], iter([(Literal(1), None), (None, Literal("x"))]))
     >>> buf = io.StringIO(); write_result(r, "csv", buf); buf.getvalue().splitlines()
-    ['n', '1', '']
+    ['n,m', '1,', ',x']
     """
     if result.kind == "boolean":
         out.write(("true" if result.boolean else "false") + "\n")
@@ -51,16 +61,7 @@ def write_result(result: QueryResult, fmt: str, out: TextIO) -> None:
         for row in result.rows:
             writer.writerow([_plain(t) for t in row])
     elif fmt == "json":
-        bindings = [
-            {v: _json_term(t) for v, t in zip(result.variables, row, strict=True) if t is not None}
-            for row in result.rows
-        ]
-        json.dump(
-            {"head": {"vars": result.variables}, "results": {"bindings": bindings}},
-            out,
-            ensure_ascii=False,
-            indent=1,
-        )
+        json.dump(sparql_json(result.variables, result.rows), out, ensure_ascii=False, indent=1)
         out.write("\n")
     else:
         rows = [[_plain(t) for t in row] for row in result.rows]

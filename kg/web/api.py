@@ -20,11 +20,12 @@ from importlib.metadata import version
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, Literal
 from rdflib.term import Identifier
 from werkzeug.exceptions import NotAcceptable, NotFound
 
 from kg.queries import NamedQuery, Param, ParameterError, load_queries
+from kg.tables import sparql_json
 from kg.vocab import XSD, Iris
 from kg.web import guard
 from kg.web.negotiation import Format, by_name, negotiate
@@ -156,6 +157,7 @@ def _csv_value(term: Identifier) -> str:
 def tsv_results(variables: list[str], rows: list[Row]) -> str:
     r"""SPARQL 1.1 Query Results TSV: ``?var`` headers, terms written as in Turtle.
 
+    >>> from rdflib import URIRef
     >>> tsv_results(["x", "y"], [(URIRef("urn:a"), None), (None, Literal("b"))])
     '?x\t?y\n<urn:a>\t\n\t"b"\n'
     """
@@ -166,25 +168,7 @@ def tsv_results(variables: list[str], rows: list[Row]) -> str:
 
 def json_results(variables: list[str], rows: list[Row]) -> str:
     """SPARQL 1.1 Query Results JSON."""
-    bindings = [
-        {v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None}
-        for row in rows
-    ]
-    return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}})
-
-
-def _json_term(term: Identifier) -> dict[str, str]:
-    if isinstance(term, URIRef):
-        return {"type": "uri", "value": str(term)}
-    if isinstance(term, BNode):
-        return {"type": "bnode", "value": str(term)}
-    assert isinstance(term, Literal)
-    found = {"type": "literal", "value": str(term)}
-    if term.language:
-        found["xml:lang"] = term.language
-    elif term.datatype is not None:
-        found["datatype"] = str(term.datatype)
-    return found
+    return json.dumps(sparql_json(variables, rows))
 
 
 SERIALIZERS = {"csv": csv_results, "tsv": tsv_results, "sparql-json": json_results}
@@ -193,6 +177,7 @@ SERIALIZERS = {"csv": csv_results, "tsv": tsv_results, "sparql-json": json_resul
 def plain(term: Identifier) -> Any:
     """A term as a JSON value: numbers and booleans as such, IRIs and other literals as text.
 
+    >>> from rdflib import URIRef
     >>> plain(Literal("2.50", datatype=XSD.decimal)), plain(Literal(True)), plain(URIRef("urn:x"))
     (2.5, True, 'urn:x')
     """
