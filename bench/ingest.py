@@ -133,13 +133,17 @@ def stage_raw_bulk_load(paths: list[str]) -> dict:
     """pyoxigraph's own bulk loader on the same quads as N-Quads: the ceiling for loading."""
     import pyoxigraph
 
+    from kg.stores.terms import to_sparql  # N-Triples-safe term syntax (rdflib's n3() is Turtle)
+
     triples = 0
     with tempfile.TemporaryDirectory() as tmp:
         nq = Path(tmp) / "all.nq"
         with nq.open("w", encoding="utf-8") as out:
             for m in _mapped(paths):
-                g = m.graph.n3()
-                out.writelines(f"{s.n3()} {p.n3()} {o.n3()} {g} .\n" for s, p, o in m.triples)
+                g = to_sparql(m.graph)
+                out.writelines(
+                    f"{to_sparql(s)} {to_sparql(p)} {to_sparql(o)} {g} .\n" for s, p, o in m.triples
+                )
                 triples += len(m.triples)
         store = pyoxigraph.Store(str(Path(tmp) / "raw"))
         start = time.perf_counter()
