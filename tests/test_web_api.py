@@ -48,6 +48,9 @@ def test_openapi_document_is_valid_and_has_an_operation_per_query(client):
         assert {"format", "limit"} <= set(declared)
 
 
+NEEDS_RELATIONS = {"related-trials-explained"}
+
+
 @pytest.mark.parametrize("name", sorted(QUERIES))
 def test_each_example_answers_the_same_as_the_store(client, mapped_corpus, name):
     query = QUERIES[name]
@@ -56,7 +59,10 @@ def test_each_example_answers_the_same_as_the_store(client, mapped_corpus, name)
     assert answer.status_code == 200, answer.get_data(as_text=True)
     body = answer.get_json()
     assert body["query"] == name and body["truncated"] is False
-    assert len(body["rows"]) == len(expected) > 0
+    assert len(body["rows"]) == len(expected)
+    # computed relations exist only after `trialkg relate`; tests/test_related_serving.py runs
+    # that query on a store that has them
+    assert expected or name in NEEDS_RELATIONS
     assert [{k: str(v) for k, v in r.items()} for r in body["rows"]][:50] == [
         {k: str(plain(v)) for k, v in r.items()} for r in expected
     ][:50]
