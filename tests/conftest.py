@@ -92,3 +92,9 @@ def mapped_corpus(tmp_path_factory, v2_dir):
     reader = open_store(str(location), read_only=True)
     yield reader
     reader.close()
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """Tests never write to the user's cache: the CLI's vocabulary cache goes to a temp folder."""
+    monkeypatch.setenv("TRIALKG_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
