@@ -6,7 +6,6 @@ The registry records and vocabularies are read from ``../shared/data`` (override
 
 from __future__ import annotations
 
-import gc
 import os
 from pathlib import Path
 
@@ -61,21 +60,16 @@ def seed_card() -> Path:
     return require(REPO.parent / "shared" / "seeds" / "000_88c94915e5ace25e.txt")
 
 
-@pytest.fixture(scope="session")
-def mapped_corpus(tmp_path_factory, v2_dir):
-    """The v2 corpus read, mapped (no linking, no validation) and loaded once into an embedded
-    store in a temporary folder, then reopened read-only for the web and query tests."""
+def load_mapped(store, paths: list[Path], iris=None) -> None:
+    """Read, map (no linking, no validation) and load records: the fast way to a test store."""
     from kg.errors import RecordError
     from kg.mapper import map_trial
     from kg.readers import read_paths
-    from kg.stores import open_store
     from kg.vocab import Iris
 
-    location = tmp_path_factory.mktemp("mapped-corpus") / "store"
-    iris = Iris()
-    store = open_store(str(location))
+    iris = iris or Iris()
     batch: dict = {}
-    for record in read_paths([v2_dir]):
+    for record in read_paths(paths):
         if isinstance(record, RecordError):
             continue
         mapped = map_trial(record, iris)
@@ -84,11 +78,37 @@ def mapped_corpus(tmp_path_factory, v2_dir):
             store.replace_graphs(batch)
             batch = {}
     store.replace_graphs(batch)
-    store.close()
-    # close() flushes but the RocksDB handle lives as long as the object: a live writer keeps
-    # compacting and deletes files under the read-only reader opened next, so drop it first.
-    del store
-    gc.collect()
+
+
+def ingest_with_report(tmp_path_factory, path: Path, iris):
+    """A whole corpus ingested by the pipeline into a fresh embedded store, with its report.
+
+    Returns ``(store, summary, report lines)``; the caller closes the store.
+    """
+    import json
+
+    from kg.pipeline import Pipeline, ReportWriter
+    from kg.stores import open_store
+
+    folder = tmp_path_factory.mktemp(f"{path.name}-store")
+    store = open_store(str(folder / "oxi"))
+    report_path = folder / "report.jsonl"
+    with report_path.open("w", encoding="utf-8") as report:
+        summary = Pipeline(iris=iris, report=ReportWriter(report)).ingest([path], store)
+    lines = [json.loads(x) for x in report_path.read_text(encoding="utf-8").splitlines()]
+    return store, summary, lines
+
+
+@pytest.fixture(scope="session")
+def mapped_corpus(tmp_path_factory, v2_dir):
+    """The v2 corpus read, mapped (no linking, no validation) and loaded once into an embedded
+    store in a temporary folder, then reopened read-only for the web and query tests."""
+    from kg.stores import open_store
+
+    location = tmp_path_factory.mktemp("mapped-corpus") / "store"
+    store = open_store(str(location))
+    load_mapped(store, [v2_dir])
+    store.close()  # releases RocksDB's handle before the read-only reader opens
     reader = open_store(str(location), read_only=True)
     yield reader
     reader.close()

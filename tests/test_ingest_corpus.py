@@ -14,10 +14,9 @@ import pytest
 from rdflib import Literal, URIRef
 
 from kg.model import AgencyClass, OverallStatus, Phase
-from kg.pipeline import Pipeline, ReportWriter
-from kg.stores import open_store
+from kg.pipeline import Pipeline
 from kg.vocab import TK, Iris, code_iri, mesh_iri
-from tests.conftest import V2_FILES
+from tests.conftest import V2_FILES, ingest_with_report
 
 IRIS = Iris()
 
@@ -25,12 +24,7 @@ IRIS = Iris()
 @pytest.fixture(scope="module")
 def corpus_store(tmp_path_factory, v2_dir):
     """The whole v2 corpus ingested once into an embedded store in a temporary folder."""
-    location = tmp_path_factory.mktemp("store") / "oxi"
-    report_path = tmp_path_factory.mktemp("report") / "report.jsonl"
-    store = open_store(str(location))
-    with report_path.open("w", encoding="utf-8") as report:
-        summary = Pipeline(iris=IRIS, report=ReportWriter(report)).ingest([v2_dir], store)
-    lines = [json.loads(x) for x in report_path.read_text(encoding="utf-8").splitlines()]
+    store, summary, lines = ingest_with_report(tmp_path_factory, v2_dir, IRIS)
     yield store, summary, lines
     store.close()
 

@@ -7,7 +7,6 @@ from the embedded store through SPARQL, restricted to the trial's own named grap
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -15,10 +14,8 @@ from pathlib import Path
 import pytest
 from rdflib import URIRef
 
-from kg.pipeline import Pipeline, ReportWriter
-from kg.stores import open_store
 from kg.vocab import TK, XSD, Iris
-from tests.conftest import XML_FILES
+from tests.conftest import XML_FILES, ingest_with_report
 
 IRIS = Iris()
 ONTOLOGY = "https://w3id.org/trialkg/ontology#"
@@ -34,12 +31,7 @@ MONTHS = {
 @pytest.fixture(scope="module")
 def xml_store(tmp_path_factory, xml_dir):
     """The whole legacy XML corpus ingested once into an embedded store in a temporary folder."""
-    location = tmp_path_factory.mktemp("xml-store") / "oxi"
-    report_path = tmp_path_factory.mktemp("xml-report") / "report.jsonl"
-    store = open_store(str(location))
-    with report_path.open("w", encoding="utf-8") as report:
-        summary = Pipeline(iris=IRIS, report=ReportWriter(report)).ingest([xml_dir], store)
-    lines = [json.loads(x) for x in report_path.read_text(encoding="utf-8").splitlines()]
+    store, summary, lines = ingest_with_report(tmp_path_factory, xml_dir, IRIS)
     yield store, summary, lines
     store.close()
 

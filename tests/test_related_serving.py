@@ -16,18 +16,15 @@ from itertools import combinations
 
 import pytest
 
-from kg.errors import RecordError
 from kg.linking import load_vocabulary
-from kg.mapper import map_trial
 from kg.queries import load_queries
-from kg.readers import read_paths
 from kg.related import compute_all, related_of
 from kg.resources import read_text
 from kg.stores import open_store
 from kg.vocab import Iris, mesh_iri
 from kg.web.app import create_app
 from kg.web.settings import Settings
-from tests.conftest import V2_FILES, require, shared
+from tests.conftest import V2_FILES, load_mapped, require, shared
 
 IRIS = Iris()
 QUERIES = load_queries()
@@ -42,16 +39,7 @@ def store(tmp_path_factory, v2_dir):
     mesh = require(shared("vocab", "mesh", "mesh_descriptors.tsv"))
     built = open_store(str(tmp_path_factory.mktemp("related-serving") / "store"))
     load_vocabulary("mesh", [mesh], built, IRIS)
-    batch: dict = {}
-    for record in read_paths([v2_dir]):
-        if isinstance(record, RecordError):
-            continue
-        mapped = map_trial(record, IRIS)
-        batch[mapped.graph] = mapped.triples
-        if len(batch) >= 200:
-            built.replace_graphs(batch)
-            batch = {}
-    built.replace_graphs(batch)
+    load_mapped(built, [v2_dir], IRIS)
     compute_all(built, IRIS)
     yield built
     built.close()
