@@ -4,9 +4,9 @@ Three levels, tried in order, each reported with its own method name and score s
 it was made:
 
 * ``exact``: the text equals a preferred label or a synonym, ignoring case and spacing;
-* ``normalised``: equal after folding accents, punctuation, plurals, word order, stop words and a
-  trailing ``(ABBR)`` (MeSH writes "Leukemia, Myeloid, Acute" where a registry writes "Acute
-  Myeloid Leukemias");
+* ``normalised``: equal after folding accents, punctuation, plurals, spelling variants, word
+  order, stop words, hyphens inside words and a trailing ``(ABBR)`` (MeSH writes "Leukemia,
+  Myeloid, Acute" where a registry writes "Acute Myeloid Leukemias");
 * ``token``: a run of words inside a longer text whose normalised form is a label ("Spinal Cord
   Injury in Male Veterans" contains "Spinal Cord Injuries").
 
@@ -69,6 +69,10 @@ _SPLIT_WORD = re.compile(r"[a-z]+|[0-9]+")
 diabetes". Measured against NLM's indexing of the v2 corpus this finds 3 more conditions and no
 wrong ones, but drug names need their digits attached ("IL13", "B12"), so it is per index."""
 _INVARIANT_ENDINGS = ("ss", "us", "is", "ous", "sis", "xis")
+_HYPHEN_IN_WORD = re.compile(r"(?<=[A-Za-z])-(?=[A-Za-z])")
+"""A hyphen inside a word: "Pre-diabetes" is also looked up as "Prediabetes" (MeSH writes most
+prefixed words solid). Only whole texts are retried so: inside a longer text the hyphenated parts
+("Non-Small-Cell") are words of their own."""
 
 
 def fold(text: str) -> str:
@@ -98,7 +102,7 @@ def stem(word: str) -> str:
     return word
 
 
-BRITISH_SPELLINGS: tuple[tuple[str, str], ...] = (
+SPELLING_VARIANTS: tuple[tuple[str, str], ...] = (
     ("aemia", "emia"),
     ("haem", "hem"),
     ("oedem", "edem"),
@@ -113,19 +117,22 @@ BRITISH_SPELLINGS: tuple[tuple[str, str], ...] = (
     ("orrhoea", "orrhea"),
     ("coeliac", "celiac"),
     ("leukaem", "leukem"),
+    ("disk", "disc"),
 )
-"""Word parts that British English spells differently from MeSH (American English)."""
+"""Word parts spelt two ways, and the one the keys use: British English against MeSH's American
+English, and MeSH's own "Disk" entry terms against its "Disc" preferred labels ("Herniated Disk",
+"Intervertebral Disc Displacement")."""
 
 
 def spelling(word: str) -> str:
-    """The American spelling MeSH uses: ``leukaemia`` -> ``leukemia``, ``tumour`` -> ``tumor``.
+    """The one spelling the keys use: ``leukaemia`` -> ``leukemia``, ``tumour`` -> ``tumor``.
 
-    >>> spelling("leukaemia"), spelling("haemophilia"), spelling("tumours")
-    ('leukemia', 'hemophilia', 'tumors')
+    >>> spelling("leukaemia"), spelling("haemophilia"), spelling("tumours"), spelling("disk")
+    ('leukemia', 'hemophilia', 'tumors', 'disc')
     """
-    for british, american in BRITISH_SPELLINGS:
-        if british in word:
-            word = word.replace(british, american)
+    for variant, kept in SPELLING_VARIANTS:
+        if variant in word:
+            word = word.replace(variant, kept)
     return word
 
 
@@ -194,13 +201,22 @@ class LexicalIndex:
         return len(self._normal)
 
     def lookup(self, text: str) -> Match | None:
-        """The whole text as one label (``exact`` then ``normalised``), or ``None``."""
+        """The whole text as one label (``exact`` then ``normalised``), or ``None``.
+
+        >>> LexicalIndex([("D011236", "Prediabetic State", True),
+        ...               ("D011236", "Prediabetes", False)]).lookup("Pre-diabetes").method
+        'normalised'
+        """
         found = self._exact.get(fold(text))
         if found:
             return _match(found, "exact", text)
         found = self._normal.get(key(text, self._word))
         if found:
             return _match(found, "normalised", text)
+        if "-" in text:
+            found = self._normal.get(key(_HYPHEN_IN_WORD.sub("", text), self._word))
+            if found:
+                return _match(found, "normalised", text)
         return None
 
     def match(self, text: str, *, tokens: bool = True) -> list[Match]:

@@ -31,6 +31,7 @@ METHOD_JUSTIFICATIONS: dict[str, str] = {
     "lexical-exact": "semapv:LexicalMatching",
     "lexical-normalised": "semapv:LexicalMatching",
     "lexical-token": "semapv:LexicalMatching",
+    "lexical-abbreviation": "semapv:LexicalMatching",
     "name-exact": "semapv:LexicalMatching",
     "xref": "semapv:MappingChaining",
     "curated": "semapv:ManualMappingCuration",
