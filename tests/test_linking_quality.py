@@ -166,8 +166,23 @@ def test_intervention_precision_and_recall_against_nlm(linker, trials):
         f"(tp {tp}, fp {fp}, fn {fn})"
     )
     print("most missed:", missed.most_common(12))
-    assert precision >= 0.7
-    assert recall >= 0.5
+    assert precision >= 0.86  # no target is set for drugs; these guard the measured 0.880/0.767
+    assert recall >= 0.75
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["Placebo"], set()),  # a comparator, not a drug
+        (["Sham"], set()),
+        (["Abrocitinib 200 MG Oral Tablet"], {"abrocitinib"}),  # not Tablets, a dosage form
+        (["L-arginine 5 gm oral caps"], {"Arginine"}),  # a dose is not a chemical
+        (["MK-3475", "pembrolizumab"], {"pembrolizumab"}),  # other names are tried in turn
+    ],
+)
+def test_intervention_names_link_drugs_only(linker, names, expected):
+    found = {linker.mesh[m.target].label for m in linker.intervention_matches(names)}
+    assert found == expected
 
 
 def _trial(**fields) -> Trial:

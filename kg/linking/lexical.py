@@ -55,16 +55,25 @@ STOP_WORDS = frozenset(
 )
 """Words that carry no meaning for label equality ("Cancer of the Prostate" = "Prostate Cancer")."""
 
+UNITS = frozenset(
+    ["mg", "gm", "mcg", "ug", "ml", "kg", "mmol", "meq", "iu", "unit", "mbq", "gy", "hr", "min"]
+)
+"""Units of measure: in "L-arginine 5 gm" the word "gm" is a dose, not the Gm(m) allotype, so a
+single word of these is never matched inside a longer text."""
+
 METHOD_SCORES: dict[str, float] = {"exact": 1.0, "normalised": 0.9, "token": 0.8}
 """The base score of each matching level; synonyms score a little lower than preferred labels."""
 
 SYNONYM_PENALTY = 0.05
+MAX_ACRONYM = 8
+"""An all-capitals label this long or shorter is an acronym and matches only capitals ("SHAM",
+salicylhydroxamic acid, is not the comparator "Sham")."""
 MAX_WINDOW = 8
 """The longest run of words the token level tries to match (longer labels are rare)."""
 
 _TRAILING_ABBREVIATION = re.compile(r"\s*[\(\[]\s*[A-Za-z0-9\-/&\.]{1,12}\s*[\)\]]\s*$")
-_WORD = re.compile(r"[a-z0-9]+")
-_SPLIT_WORD = re.compile(r"[a-z]+|[0-9]+")
+_WORD = re.compile(r"[a-z0-9]+", re.IGNORECASE)
+_SPLIT_WORD = re.compile(r"[a-z]+|[0-9]+", re.IGNORECASE)
 """With ``split_digits`` a word is a run of letters or of digits: "Type2 Diabetes" reads as "type 2
 diabetes". Measured against NLM's indexing of the v2 corpus this finds 3 more conditions and no
 wrong ones, but drug names need their digits attached ("IL13", "B12"), so it is per index."""
@@ -81,8 +90,23 @@ def fold(text: str) -> str:
     >>> fold("  Sjögren   Syndrome ")
     'sjogren syndrome'
     """
+    return _ascii(text).lower()
+
+
+def _ascii(text: str) -> str:
+    """The text without accents and with single spaces, its case kept."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return " ".join(ascii_text.lower().split())
+    return " ".join(ascii_text.split())
+
+
+def is_acronym(text: str) -> bool:
+    """Whether a label is written as an acronym: one short word, its letters all capitals.
+
+    >>> is_acronym("SHAM"), is_acronym("COPD"), is_acronym("Sham"), is_acronym("Gm(m)")
+    (True, True, False, False)
+    """
+    text = text.strip()
+    return " " not in text and len(text) <= MAX_ACRONYM and text.isupper()
 
 
 def stem(word: str) -> str:
@@ -174,7 +198,8 @@ class LexicalIndex:
 
     A key shared by several concepts is resolved towards the concept whose *preferred* label it
     is; a key that is only a synonym of several concepts is ambiguous and not used, because a
-    wrong link is worse than none.
+    wrong link is worse than none. Keys without a letter are not kept: a dose ("5 mg") would
+    otherwise name a chemical whose synonym's key is "5".
     """
 
     def __init__(
@@ -187,12 +212,17 @@ class LexicalIndex:
         self._word = _SPLIT_WORD if split_digits else _WORD
         exact: dict[str, dict[str, bool]] = defaultdict(dict)
         normal: dict[str, dict[str, bool]] = defaultdict(dict)
+        acronym_keys: set[str] = set()
+        plain_keys: set[str] = set()
         for target, label, preferred in rows:
             if len(label) < min_length:
                 continue
+            kind = acronym_keys if is_acronym(label) else plain_keys
             for table, k in ((exact, fold(label)), (normal, key(label, self._word))):
-                if k:
+                if _has_letter(k):
                     table[k][target] = table[k].get(target, False) or preferred
+                    kind.add(k)
+        self._acronyms = frozenset(acronym_keys - plain_keys)
         self._exact = {k: v for k, v in ((k, _resolve(c)) for k, c in exact.items()) if v}
         self._normal = {k: v for k, v in ((k, _resolve(c)) for k, c in normal.items()) if v}
         self._window = min(MAX_WINDOW, max((len(k.split()) for k in self._normal), default=1))
@@ -207,16 +237,15 @@ class LexicalIndex:
         ...               ("D011236", "Prediabetes", False)]).lookup("Pre-diabetes").method
         'normalised'
         """
-        found = self._exact.get(fold(text))
-        if found:
-            return _match(found, "exact", text)
-        found = self._normal.get(key(text, self._word))
-        if found:
-            return _match(found, "normalised", text)
-        if "-" in text:
-            found = self._normal.get(key(_HYPHEN_IN_WORD.sub("", text), self._word))
-            if found:
-                return _match(found, "normalised", text)
+        capitals = is_acronym(text)
+        for method, table, k in (
+            ("exact", self._exact, fold(text)),
+            ("normalised", self._normal, key(text, self._word)),
+            ("normalised", self._normal, key(_HYPHEN_IN_WORD.sub("", text), self._word)),
+        ):
+            found = table.get(k)
+            if found and (capitals or k not in self._acronyms):
+                return _match(found, method, text)
         return None
 
     def match(self, text: str, *, tokens: bool = True) -> list[Match]:
@@ -237,7 +266,8 @@ class LexicalIndex:
         ("acute myeloid leukemia" then also yields Leukemia), as NLM's own indexing does.
         """
         stripped = _TRAILING_ABBREVIATION.sub("", text) or text
-        raw = self._word.findall(fold(stripped))
+        cased = self._word.findall(_ascii(stripped))
+        raw = [w.lower() for w in cased]
         seq = [stem(spelling(w)) for w in raw]
         found: list[Match] = []
         i = 0
@@ -248,8 +278,9 @@ class LexicalIndex:
             for n in range(min(self._window, len(seq) - i), 0, -1):
                 if seq[i + n - 1] in STOP_WORDS:
                     continue
-                hit = self._normal.get(_key_of(seq[i : i + n]))
-                if hit:
+                k = _key_of(seq[i : i + n])
+                hit = None if n == 1 and k in UNITS else self._normal.get(k)
+                if hit and (k not in self._acronyms or (n == 1 and is_acronym(cased[i]))):
                     found.append(_match(hit, "token", " ".join(raw[i : i + n])))
                     if not nested:
                         i += n
@@ -260,6 +291,11 @@ class LexicalIndex:
             if nested:
                 i += 1
         return found
+
+
+def _has_letter(text: str) -> bool:
+    """Whether a key can name anything: "5" (of "5-(3-pyridinyl)-...") or "1,2" cannot."""
+    return any(c.isalpha() for c in text)
 
 
 def _resolve(candidates: dict[str, bool]) -> tuple[str, bool] | None:
