@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
+from kg.linking.links import METHOD_JUSTIFICATIONS
 from kg.model import CODE_ENUMS
 from kg.ontology import load_ontology
 from kg.resources import files_in, shapes_dir
@@ -143,3 +146,14 @@ def test_sparql_constraints_declare_their_prefixes():
         declared = {str(graph.value(d, SH.prefix)) for d in graph.objects(prefixes, SH.declare)}
         assert "tk" in declared
         assert graph.value(constraint, SH.select) is not None
+
+
+def test_link_method_pattern_allows_exactly_the_linker_methods():
+    """The Link shape's method pattern and the methods with an SSSOM justification agree."""
+    pattern = re.compile(
+        str(shapes_graph().value(URIRef("https://w3id.org/trialkg/shapes#Link-method"), SH.pattern))
+    )
+    assert all(pattern.search(m) for m in METHOD_JUSTIFICATIONS)
+    words = {w for m in METHOD_JUSTIFICATIONS for w in m.split("-")}
+    assert not any(pattern.search(w) for w in words - set(METHOD_JUSTIFICATIONS))
+    assert not pattern.search("lexical-guess")

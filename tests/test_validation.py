@@ -23,6 +23,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from kg.errors import ConfigError, RecordError
+from kg.linking import Linker
 from kg.mapper import MappedTrial, map_trial
 from kg.model import Age, DateInfo, DateType, OverallStatus, PartialDate, RecruitmentStatus, Trial
 from kg.queries import load_queries
@@ -128,6 +129,33 @@ def _add(make: Callable[[Trial], tuple]) -> Callable[[Trial, list], list]:
 
 def _drop(predicate: URIRef) -> Callable[[Trial, list], list]:
     return lambda trial, triples: [t for t in triples if t[1] != predicate]
+
+
+def _linked(change: Callable[[list], list] | None = None) -> Callable[[Trial], MappedTrial]:
+    """The trial mapped with its links (the registry's MeSH indexing, places), then changed."""
+
+    def mutate(trial: Trial) -> MappedTrial:
+        mapped = map_trial(trial, IRIS)
+        triples = [*mapped.triples, *Linker().link(trial, IRIS)]
+        return MappedTrial(mapped.nct_id, mapped.graph, change(triples) if change else triples)
+
+    return mutate
+
+
+def _first_link(triples: list) -> URIRef:
+    return min(s for s, p, o in triples if p == RDF.type and o == TK.Link)
+
+
+def _link_value(predicate: URIRef, new: object | None) -> Callable[[list], list]:
+    """Replace (or with ``None`` drop) one property of one link description."""
+
+    def change(triples: list) -> list:
+        node = _first_link(triples)
+        kept = [t for t in triples if not (t[0] == node and t[1] == predicate)]
+        assert len(kept) < len(triples), f"the link has no {predicate}"
+        return kept if new is None else [*kept, (node, predicate, new)]
+
+    return change
 
 
 def _set(path: str, value: object) -> Callable[[Trial], None]:
@@ -252,6 +280,25 @@ MUTATIONS: dict[str, tuple[Callable[[Trial], MappedTrial], str, str, str | None]
     "actual enrollment of zero": (
         _model(_set("design.enrollment_count", 0)), "Trial-zeroEnrollment", "Warning", "0"
     ),
+    "link score above one": (
+        _linked(_link_value(TK.linkScore, _typed("1.5", XSD.decimal))),
+        "Link-score", "Violation", "1.5",
+    ),
+    "link made by an unknown method": (
+        _linked(_link_value(TK.linkMethod, Literal("guessed"))),
+        "Link-method", "Violation", "guessed",
+    ),
+    "link without a vocabulary version": (
+        _linked(_link_value(TK.vocabularyVersion, None)), "Link-version", "Violation", None
+    ),
+    "link target as a literal": (
+        _linked(_link_value(TK.linkTarget, Literal("D003920"))),
+        "Link-target", "Violation", "D003920",
+    ),
+    "link of no trial": (
+        _linked(lambda triples: [t for t in triples if t[1] != TK.hasLink]),
+        "Link-owner", "Violation", None,
+    ),
 }  # fmt: skip
 
 
@@ -268,6 +315,14 @@ def test_the_base_record_is_clean(fast, reference, base_trial):
     report = _judged(fast, reference, map_trial(base_trial, IRIS))
     assert report.findings == ()
     assert report.conforms
+
+
+def test_the_linked_base_record_is_clean(fast, reference, base_trial):
+    """Its links (NLM's MeSH indexing, countries, cities, points) satisfy the link shapes too."""
+    mapped = _linked()(base_trial)
+    assert any(p == TK.hasLink for _, p, _ in mapped.triples)
+    report = _judged(fast, reference, mapped)
+    assert report.findings == ()
 
 
 @pytest.mark.parametrize("name", list(MUTATIONS))
