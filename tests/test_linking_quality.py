@@ -23,9 +23,11 @@ from rdflib.namespace import SKOS
 from kg.linking import CONDITION_BRANCHES, DRUG_TYPES, VOCABULARY_LOADERS, Linker, mesh
 from kg.linking.concepts import iri
 from kg.linking.links import METHOD_JUSTIFICATIONS
-from kg.model import BrowseModule, MeshTerm, Source, Trial
+from kg.mapper import MappedTrial, map_trial
+from kg.model import BrowseModule, Intervention, InterventionType, MeshTerm, Source, Trial
 from kg.readers.ctgov_json import study_to_trial
 from kg.stores import open_store
+from kg.validation import FastValidator
 from kg.vocab import TK, Iris
 from tests.conftest import V2_FILES
 
@@ -256,6 +258,34 @@ def _trial(**fields) -> Trial:
 def test_condition_linking_steps(linker, trial, expected):
     found = {m.target: (field, m.method, m.text) for field, m in linker.condition_matches(trial)}
     assert found == expected
+
+
+def test_a_drug_named_twice_is_one_link(linker):
+    """Two interventions naming the same drug give one link, made from the first of them."""
+    trial = _trial(
+        interventions=[
+            Intervention(type=InterventionType.DRUG, name="Aspirin"),
+            Intervention(type=InterventionType.DRUG, name="Warfarin"),
+            Intervention(type=InterventionType.DRUG, name="aspirin", other_names=["ASA"]),
+        ]
+    )
+    triples = linker.link(trial, Iris())
+    nodes = [s for s, p, o in triples if p == TK.linkTarget and o == iri("mesh:D001241")]
+    assert len(nodes) == 1
+    fields = [o for s, p, o in triples if s == nodes[0] and p == TK.linkField]
+    assert [str(f) for f in fields] == ["interventions[0]"]
+
+
+def test_every_linked_trial_conforms(linker, trials):
+    """Lexical links (derivedSection hidden) and registry ones pass the shapes, Link included."""
+    iris, validator = Iris(), FastValidator()
+    for trial in trials:
+        for version in (trial, _hidden(trial)):
+            mapped = map_trial(version, iris)
+            linked = MappedTrial(mapped.nct_id, mapped.graph,
+                                 [*mapped.triples, *linker.link(version, iris)])  # fmt: skip
+            report = validator.validate(linked)
+            assert not report.violations, [f.message for f in report.violations]
 
 
 def test_registry_assignment_comes_first(linker, trials):

@@ -304,7 +304,7 @@ class Linker:
         links += self._intervention_links(trial, iris)
         links += self._organization_links(trial, iris)
         out: list[tuple] = []
-        for link in dict.fromkeys(links):
+        for link in _first_per_triple(links):
             out += link.triples(iris, trial.nct_id)
         out += self._place_triples(trial, iris)
         return list(dict.fromkeys(out))
@@ -507,6 +507,15 @@ def _literal(text: str) -> Literal:
 @lru_cache(maxsize=1 << 14)
 def _city(iris: Iris, name: str, code: str | None) -> URIRef:
     return iris.city(city_key(name, code))
+
+
+def _first_per_triple(links: list[Link]) -> list[Link]:
+    """One link per asserted triple, the first made: a drug named by two interventions, or a
+    cross-reference reached from two descriptors, is one link with one method, field and score."""
+    seen: dict[tuple, Link] = {}
+    for link in links:
+        seen.setdefault((link.subject, link.predicate, link.target), link)
+    return list(seen.values())
 
 
 def _record_text(trial: Trial) -> str:
