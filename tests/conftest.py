@@ -1,7 +1,8 @@
 """Shared fixtures: where the real corpus lives, and skips that say why it is absent.
 
 The registry records and vocabularies are read from ``../shared/data`` (override with
-``TRIALKG_SHARED_DATA``); they are never copied into the repository.
+``TRIALKG_SHARED_DATA``), the seed trial card from the ``seeds`` folder beside it; they are never
+copied into the repository.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("TRIALKG_SHARED_DATA", REPO.parent / "shared" / "data"))
+SEEDS = SHARED_DATA.parent / "seeds"
 
 
 def shared(*parts: str) -> Path:
@@ -57,7 +59,7 @@ def w3c_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def seed_card() -> Path:
-    return require(REPO.parent / "shared" / "seeds" / "000_88c94915e5ace25e.txt")
+    return require(SEEDS / "000_88c94915e5ace25e.txt")
 
 
 def load_mapped(store, paths: list[Path], iris=None) -> None:
