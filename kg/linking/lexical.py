@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 STOP_WORDS = frozenset(
@@ -238,15 +238,18 @@ class LexicalIndex:
         'normalised'
         """
         capitals = is_acronym(text)
-        for method, table, k in (
-            ("exact", self._exact, fold(text)),
-            ("normalised", self._normal, key(text, self._word)),
-            ("normalised", self._normal, key(_HYPHEN_IN_WORD.sub("", text), self._word)),
-        ):
+        for method, table, k in self._keys(text):
             found = table.get(k)
             if found and (capitals or k not in self._acronyms):
                 return _match(found, method, text)
         return None
+
+    def _keys(self, text: str) -> Iterator[tuple[str, dict[str, tuple[str, bool]], str]]:
+        """The whole text's keys in the order they are tried, each computed only when needed."""
+        yield "exact", self._exact, fold(text)
+        yield "normalised", self._normal, key(text, self._word)
+        if "-" in text:
+            yield "normalised", self._normal, key(_HYPHEN_IN_WORD.sub("", text), self._word)
 
     def match(self, text: str, *, tokens: bool = True) -> list[Match]:
         """The concepts a text names: the whole text if it is a label, else the labels inside it.
