@@ -7,6 +7,7 @@ copied into the repository.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -40,6 +41,16 @@ XML_FILES = _files(shared("ctgov", "xml"), ".xml")
 @pytest.fixture(scope="session")
 def v2_dir() -> Path:
     return require(shared("ctgov", "v2"))
+
+
+@pytest.fixture(scope="session")
+def v2_records(v2_dir) -> dict[str, dict]:
+    """Every v2 record by NCT id, read with json (an oracle independent of kg.readers)."""
+    found = {}
+    for path in V2_FILES:
+        study = json.loads(path.read_text(encoding="utf-8"))
+        found[study["protocolSection"]["identificationModule"]["nctId"]] = study
+    return found
 
 
 @pytest.fixture(scope="session")

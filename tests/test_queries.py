@@ -7,7 +7,6 @@ names, the one rule the graph and this test both follow.
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from decimal import Decimal
 from itertools import combinations
@@ -20,7 +19,6 @@ from kg.errors import QueryError
 from kg.model import OverallStatus, Phase, Sex
 from kg.queries import PARAM_TYPES, RESERVED, ParameterError, load_queries, parse_query
 from kg.vocab import XSD, Iris, code_iri, mesh_iri
-from tests.conftest import V2_FILES
 
 IRIS = Iris()
 QUERIES = load_queries()
@@ -182,16 +180,6 @@ def _get(d: dict, path: str, default=None):
     return d
 
 
-@pytest.fixture(scope="module")
-def records(v2_dir) -> dict[str, dict]:
-    """Every v2 record by NCT id, read with json."""
-    found = {}
-    for path in V2_FILES:
-        study = json.loads(path.read_text(encoding="utf-8"))
-        found[study["protocolSection"]["identificationModule"]["nctId"]] = study
-    return found
-
-
 def orgs(study: dict) -> list[tuple[URIRef, str]]:
     """(organisation IRI, role) for the lead sponsor and each collaborator."""
     module = _get(study, "protocolSection.sponsorCollaboratorsModule", {})
@@ -239,22 +227,22 @@ SPONSORS = [
 
 
 @pytest.mark.parametrize("sponsor", SPONSORS)
-def test_trials_of_sponsor(mapped_corpus, records, sponsor):
+def test_trials_of_sponsor(mapped_corpus, v2_records, sponsor):
     org = IRIS.organization(sponsor)
-    expected = {(nct, role) for nct, s in records.items() for iri, role in orgs(s) if iri == org}
+    expected = {(nct, role) for nct, s in v2_records.items() for iri, role in orgs(s) if iri == org}
     rows = run(mapped_corpus, "trials-of-sponsor", sponsor=sponsor)
     assert expected, f"{sponsor} sponsors nothing in the corpus"
     assert {(str(r["nctId"]), str(r["role"])) for r in rows} == expected
     for r in rows:
-        study = records[str(r["nctId"])]
+        study = v2_records[str(r["nctId"])]
         assert str(r["title"]) == _get(study, "protocolSection.identificationModule.briefTitle")
         assert str(r["status"]) == _get(study, "protocolSection.statusModule.overallStatus")
 
 
-def test_trials_of_many_sponsors(mapped_corpus, records):
+def test_trials_of_many_sponsors(mapped_corpus, v2_records):
     """Every tenth organisation of the corpus, by IRI: the trial sets match the records."""
     expected: dict[URIRef, set[str]] = defaultdict(set)
-    for nct, study in records.items():
+    for nct, study in v2_records.items():
         for iri in org_set(study):
             expected[iri].add(nct)
     assert len(expected) > 1000
@@ -265,10 +253,10 @@ def test_trials_of_many_sponsors(mapped_corpus, records):
 
 
 @pytest.mark.parametrize("sponsor", SPONSORS[:4])
-def test_conditions_of_sponsor(mapped_corpus, records, sponsor):
+def test_conditions_of_sponsor(mapped_corpus, v2_records, sponsor):
     org = IRIS.organization(sponsor)
     expected: Counter = Counter()
-    for study in records.values():
+    for study in v2_records.values():
         if org in org_set(study):
             expected.update((c, "registry") for c in conditions(study))
             expected.update((m, "MeSH") for m in condition_mesh(study))
@@ -284,10 +272,10 @@ MESH_TOPS = ["D009369", "D006967", "D000091642", "D001249", "D000007172"]
 
 
 @pytest.mark.parametrize("mesh", MESH_TOPS)
-def test_sponsors_of_condition_subtree(mapped_corpus, records, mesh):
+def test_sponsors_of_condition_subtree(mapped_corpus, v2_records, mesh):
     top = mesh_iri(mesh)
     expected: Counter = Counter()
-    for study in records.values():
+    for study in v2_records.values():
         if top in condition_mesh(study, ancestors=True):
             expected.update(org_set(study))
     rows = run(mapped_corpus, "sponsors-of-condition", mesh=mesh)
@@ -295,23 +283,23 @@ def test_sponsors_of_condition_subtree(mapped_corpus, records, mesh):
     assert {r["sponsor"]: int(r["trials"]) for r in rows} == dict(expected)
 
 
-def test_subtree_counts_trials_indexed_below_the_descriptor(mapped_corpus, records):
+def test_subtree_counts_trials_indexed_below_the_descriptor(mapped_corpus, v2_records):
     """Neoplasms reaches trials NLM indexed only with narrower descriptors (via ancestors)."""
     top = mesh_iri("D009369")
     narrower_only = [
         n
-        for n, s in records.items()
+        for n, s in v2_records.items()
         if top in condition_mesh(s, ancestors=True) and top not in condition_mesh(s)
     ]
     assert narrower_only
     rows = run(mapped_corpus, "sponsors-of-condition", mesh="D009369")
     found = {r["sponsor"] for r in rows}
-    assert org_set(records[narrower_only[0]]) <= found
+    assert org_set(v2_records[narrower_only[0]]) <= found
 
 
-def test_co_sponsor_network(mapped_corpus, records):
+def test_co_sponsor_network(mapped_corpus, v2_records):
     expected: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for nct, study in records.items():
+    for nct, study in v2_records.items():
         for a, b in combinations(sorted(str(o) for o in org_set(study)), 2):
             expected[(a, b)].add(nct)
     rows = run(mapped_corpus, "co-sponsor-network")
@@ -321,10 +309,10 @@ def test_co_sponsor_network(mapped_corpus, records):
 
 
 @pytest.mark.parametrize("organisation", SPONSORS[:3])
-def test_co_sponsors_of(mapped_corpus, records, organisation):
+def test_co_sponsors_of(mapped_corpus, v2_records, organisation):
     org = IRIS.organization(organisation)
     expected: dict[URIRef, set[str]] = defaultdict(set)
-    for nct, study in records.items():
+    for nct, study in v2_records.items():
         if org in org_set(study):
             for partner in org_set(study) - {org}:
                 expected[partner].add(nct)
@@ -336,14 +324,14 @@ RELATED = ["NCT00000410", "NCT00377793", "NCT00002708", "NCT04706988"]
 
 
 @pytest.mark.parametrize("nct", RELATED)
-def test_related_trials(mapped_corpus, records, nct):
+def test_related_trials(mapped_corpus, v2_records, nct):
     def things(study):
         return conditions(study) | condition_mesh(study) | interventions(study) | org_set(study)
 
-    mine = things(records[nct])
+    mine = things(v2_records[nct])
     expected = {
         other: len(mine & things(s))
-        for other, s in records.items()
+        for other, s in v2_records.items()
         if other != nct and mine & things(s)
     }
     rows = run(mapped_corpus, "related-trials", trial=nct)
@@ -363,9 +351,9 @@ FILTERS = [
 
 
 @pytest.mark.parametrize("args", FILTERS, ids=lambda a: "&".join(f"{k}={v}" for k, v in a.items()))
-def test_trials_by_phase_status_country(mapped_corpus, records, args):
+def test_trials_by_phase_status_country(mapped_corpus, v2_records, args):
     expected = set()
-    for nct, study in records.items():
+    for nct, study in v2_records.items():
         p = study["protocolSection"]
         phases = _get(p, "designModule.phases", [])
         countries = {loc.get("country") for loc in _get(p, "contactsLocationsModule.locations", [])}
@@ -406,10 +394,10 @@ PATIENTS = [
 
 
 @pytest.mark.parametrize("patient", PATIENTS, ids=lambda a: "-".join(a.values()))
-def test_trials_for_patient(mapped_corpus, records, patient):
+def test_trials_for_patient(mapped_corpus, v2_records, patient):
     age, top = float(patient["age"]), mesh_iri(patient["condition"])
     expected = set()
-    for nct, study in records.items():
+    for nct, study in v2_records.items():
         p = study["protocolSection"]
         if p["statusModule"]["overallStatus"] not in ("RECRUITING", "NOT_YET_RECRUITING"):
             continue

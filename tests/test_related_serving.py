@@ -10,7 +10,6 @@ descriptors at :func:`kg.vocab.mesh_iri` of the browse modules' ids).
 from __future__ import annotations
 
 import html
-import json
 from collections import defaultdict
 from itertools import combinations
 
@@ -24,7 +23,7 @@ from kg.stores import open_store
 from kg.vocab import Iris, mesh_iri
 from kg.web.app import create_app
 from kg.web.settings import Settings
-from tests.conftest import V2_FILES, load_mapped, require, shared
+from tests.conftest import load_mapped, require, shared
 
 IRIS = Iris()
 QUERIES = load_queries()
@@ -43,15 +42,6 @@ def store(tmp_path_factory, v2_dir):
     compute_all(built, IRIS)
     yield built
     built.close()
-
-
-@pytest.fixture(scope="module")
-def records(v2_dir) -> dict[str, dict]:
-    found = {}
-    for path in V2_FILES:
-        study = json.loads(path.read_text(encoding="utf-8"))
-        found[study["protocolSection"]["identificationModule"]["nctId"]] = study
-    return found
 
 
 def _orgs(study: dict) -> set[str]:
@@ -107,17 +97,18 @@ def test_explained_rows_are_the_computed_relations(store, nct):
 
 
 @pytest.mark.parametrize("nct", TRIALS[:3])
-def test_explained_reasons_name_their_entities(store, records, nct):
+def test_explained_reasons_name_their_entities(store, v2_records, nct):
     rows = _run(store, "related-trials-explained", trial=nct)
     for row in rows:
         if str(row["kind"]) in ("condition", "condition-ancestor"):
             assert str(row["entity"]).startswith("http://id.nlm.nih.gov/mesh/")
             assert row.get("entityLabel"), f"no MeSH label for {row['entity']}"
         if str(row["kind"]) == "condition":  # both trials were indexed with it
-            shared_meshes = _meshes(records[nct]) & _meshes(records[str(row["nctId"])])
+            shared_meshes = _meshes(v2_records[nct]) & _meshes(v2_records[str(row["nctId"])])
             assert str(row["entity"]) in shared_meshes
         if str(row["kind"]) == "sponsor":
-            assert str(row["entity"]) in _orgs(records[nct]) & _orgs(records[str(row["nctId"])])
+            other = v2_records[str(row["nctId"])]
+            assert str(row["entity"]) in _orgs(v2_records[nct]) & _orgs(other)
             assert row.get("entityLabel")
         if str(row["kind"]) == "text":
             assert row.get("entity") is None and row.get("entityLabel") is None
@@ -144,8 +135,8 @@ def _sponsor_network(
 
 
 @pytest.mark.parametrize("subtree", [None, "D001249"])
-def test_sponsor_network_counts_shared_trials_and_conditions(store, records, subtree):
-    expected = _sponsor_network(records, subtree)
+def test_sponsor_network_counts_shared_trials_and_conditions(store, v2_records, subtree):
+    expected = _sponsor_network(v2_records, subtree)
     args = {"subtree": subtree} if subtree else {}
     rows = _run(store, "sponsor-network", **args)
     actual = {
@@ -163,9 +154,9 @@ def test_sponsor_network_counts_shared_trials_and_conditions(store, records, sub
 
 
 @pytest.mark.parametrize("subtree", [None, *SUBTREES])
-def test_condition_cooccurrence_counts_trials(store, records, subtree):
+def test_condition_cooccurrence_counts_trials(store, v2_records, subtree):
     expected: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for nct, study in _in_subtree(records, subtree).items():
+    for nct, study in _in_subtree(v2_records, subtree).items():
         for pair in combinations(sorted(_meshes(study)), 2):
             expected[pair].add(nct)
     args = {"subtree": subtree} if subtree else {}
@@ -222,8 +213,8 @@ def test_trial_page_marks_stated_relations(client, store):
     assert items[0]["reasons"][-1]["kind"].removeprefix("stated:") in row
 
 
-def test_pages_of_other_resources_have_no_related_section(client, records):
-    study = records["NCT00000410"]
+def test_pages_of_other_resources_have_no_related_section(client, v2_records):
+    study = v2_records["NCT00000410"]
     org = IRIS.organization(
         study["protocolSection"]["sponsorCollaboratorsModule"]["leadSponsor"]["name"].strip()
     )
